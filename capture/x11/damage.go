@@ -1,0 +1,135 @@
+//go:build linux || freebsd || openbsd || netbsd
+
+package x11
+
+import (
+	"context"
+	"image"
+
+	"github.com/jezek/xgb/damage"
+	"github.com/jezek/xgb/xfixes"
+	"github.com/jezek/xgb/xproto"
+)
+
+// maxDamageRects bounds the damage list; beyond it the bounding box is sent.
+const maxDamageRects = 256
+
+// damageTracker asks the DAMAGE extension what was drawn on the root window.
+//
+// Each frame sends GetImage, then moves the accumulated damage into a region
+// and fetches it: region R(k) holds what was drawn up to just after image k
+// was read. What changed between images k-1 and k was drawn between them,
+// which lies inside R(k-1) ∪ R(k) whatever other clients did in between, so
+// that union is the frame's damage: exact or a superset, without grabbing the
+// server.
+type damageTracker struct {
+	damage damage.Damage
+	region xfixes.Region
+	prev   []image.Rectangle // R(k-1), root coordinates
+	cur    []image.Rectangle
+	out    []image.Rectangle
+}
+
+type damageFetch struct {
+	cookie xfixes.FetchRegionCookie
+}
+
+// newDamageTracker returns nil when the server lacks DAMAGE or XFIXES 2.
+func newDamageTracker(ctx context.Context, s *Source) *damageTracker {
+	off := func(why string, err error) *damageTracker {
+		s.log.Info("x11: no damage hints, frames will be compared whole", "why", why, "err", err)
+		return nil
+	}
+	if err := initExt(s.conn, xfixes.Init); err != nil {
+		return off("no XFIXES extension", err)
+	}
+	if err := initExt(s.conn, damage.Init); err != nil {
+		return off("no DAMAGE extension", err)
+	}
+	// Both extensions refuse requests until the client states its version.
+	xv, err := await(ctx, s, xfixes.QueryVersion(s.conn, 2, 0).Reply)
+	if err != nil || xv == nil || xv.MajorVersion < 2 {
+		return off("XFIXES 2 needed", err)
+	}
+	if _, err := await(ctx, s, damage.QueryVersion(s.conn, 1, 1).Reply); err != nil {
+		return off("damage version", err)
+	}
+	t := &damageTracker{}
+	if t.region, err = xfixes.NewRegionId(s.conn); err != nil {
+		return off("region id", err)
+	}
+	if _, err := await(ctx, s, check(xfixes.CreateRegionChecked(s.conn, t.region, nil))); err != nil {
+		return off("create region", err)
+	}
+	if t.damage, err = damage.NewDamageId(s.conn); err != nil {
+		return off("damage id", err)
+	}
+	_, err = await(ctx, s, check(damage.CreateChecked(s.conn, t.damage, xproto.Drawable(s.root), damage.ReportLevelNonEmpty)))
+	if err != nil {
+		return off("create damage", err)
+	}
+	// The server reports the whole window as damaged on creation; drop that,
+	// the first frame's damage is unknown anyway.
+	damage.Subtract(s.conn, t.damage, 0, 0)
+	return t
+}
+
+// start moves the damage drawn so far into the region and asks for it. It is
+// sent right after the image request.
+func (t *damageTracker) start(s *Source) *damageFetch {
+	if t == nil {
+		return nil
+	}
+	damage.Subtract(s.conn, t.damage, 0, t.region)
+	return &damageFetch{cookie: xfixes.FetchRegion(s.conn, t.region)}
+}
+
+// finish reads the fetched region (its reply follows the image reply, which
+// has arrived) and returns the frame's damage in frame coordinates: nil when
+// unknown or not tracked, an empty slice when nothing changed.
+func (t *damageTracker) finish(f *damageFetch, area image.Rectangle, unknown bool) ([]image.Rectangle, error) {
+	if t == nil || f == nil {
+		return nil, nil
+	}
+	rep, err := f.cookie.Reply()
+	if err != nil {
+		return nil, err
+	}
+	t.cur = t.cur[:0]
+	if rep != nil {
+		if len(rep.Rectangles) > maxDamageRects {
+			t.cur = append(t.cur, xrect(rep.Extents))
+		} else {
+			for _, r := range rep.Rectangles {
+				t.cur = append(t.cur, xrect(r))
+			}
+		}
+	}
+	out := t.out[:0]
+	var bbox image.Rectangle
+	for _, list := range [2][]image.Rectangle{t.prev, t.cur} {
+		for _, r := range list {
+			if r = r.Intersect(area); !r.Empty() {
+				r = r.Sub(area.Min)
+				out = append(out, r)
+				bbox = bbox.Union(r)
+			}
+		}
+	}
+	if len(out) > maxDamageRects {
+		out = append(out[:0], bbox)
+	}
+	t.out = out
+	t.prev, t.cur = t.cur, t.prev
+	if unknown {
+		return nil, nil
+	}
+	if out == nil {
+		out = []image.Rectangle{}
+	}
+	return out, nil
+}
+
+func xrect(r xproto.Rectangle) image.Rectangle {
+	return image.Rect(int(r.X), int(r.Y), int(r.X)+int(r.Width), int(r.Y)+int(r.Height))
+}
