@@ -1,0 +1,193 @@
+package layering
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/deskhand/deskhand"
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+	CgoFiles   []string
+	Standard   bool
+}
+
+// listAll runs go list over the whole module with the given environment.
+func listAll(t *testing.T, env ...string) map[string]pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-json", module+"/...")
+	cmd.Dir = moduleRoot(t)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pkgs := map[string]pkg{}
+	dec := json.NewDecoder(out)
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs[p.ImportPath] = p
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	return pkgs
+}
+
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSuffix(strings.TrimSpace(string(out)), "/go.mod")
+}
+
+func rel(path string) string {
+	if path == module {
+		return "."
+	}
+	return strings.TrimPrefix(path, module+"/")
+}
+
+func under(path, dir string) bool { return path == dir || strings.HasPrefix(path, dir+"/") }
+
+// allowed says which deskhand packages a deskhand package may import
+// directly. A package not named here may import only what its own rule
+// says; the core packages are listed explicitly.
+func allowed(from, to string) bool {
+	switch {
+	case under(from, "examples"), under(from, "bench"):
+		// Apps and benchmarks use the public API, plus test tooling.
+		return !under(to, "examples") && !under(to, "bench") || strings.HasPrefix(to, from+"/")
+	case from == "codec", from == "capture", from == "input", from == "signaling":
+		return false
+	case under(from, "capture"): // platform backends
+		return to == "capture"
+	case under(from, "input"):
+		return to == "input"
+	case from == "rdp":
+		return to == "codec" || to == "capture" || to == "input" || to == "signaling"
+	case under(from, "internal"):
+		return under(to, "internal")
+	}
+	return false
+}
+
+func TestImportPolicy(t *testing.T) {
+	pkgs := listAll(t)
+	seen := 0
+	for path, p := range pkgs {
+		if !under(path, module) {
+			continue
+		}
+		seen++
+		from := rel(path)
+		for _, imp := range p.Imports {
+			if !under(imp, module) {
+				continue
+			}
+			to := rel(imp)
+			if !allowed(from, to) {
+				t.Errorf("%s imports %s, which the layering of STYLE.md forbids", from, to)
+			}
+		}
+	}
+	if seen < 8 {
+		t.Fatalf("go list found only %d deskhand packages", seen)
+	}
+}
+
+// TestCorePackagesHaveNoPion keeps WebRTC inside rdp.
+func TestCorePackagesHaveNoPion(t *testing.T) {
+	pkgs := listAll(t)
+	for _, core := range []string{"codec", "capture", "input", "signaling"} {
+		p, ok := pkgs[module+"/"+core]
+		if !ok {
+			t.Errorf("package %s not found", core)
+			continue
+		}
+		for _, d := range p.Deps {
+			if strings.HasPrefix(d, "github.com/pion/") {
+				t.Errorf("%s depends on %s: only rdp may use pion", core, d)
+				break
+			}
+		}
+	}
+}
+
+// TestCgoOnlyInBackends: the engine itself builds without a C compiler;
+// cgo stays in platform backends behind their own packages.
+func TestCgoOnlyInBackends(t *testing.T) {
+	pkgs := listAll(t, "CGO_ENABLED=1")
+	usesCgo := func(path string) bool {
+		p := pkgs[path]
+		for _, d := range append([]string{p.ImportPath}, p.Deps...) {
+			if dp := pkgs[d]; len(dp.CgoFiles) > 0 && !dp.Standard {
+				return true
+			}
+		}
+		return false
+	}
+	// The check must be able to see cgo: robotgo is cgo.
+	if !usesCgo(module + "/input/robotgo") {
+		t.Fatal("input/robotgo shows no cgo dependency: the detection is broken")
+	}
+	for _, core := range []string{"codec", "capture", "input", "signaling", "rdp", "capture/x11"} {
+		p, ok := pkgs[module+"/"+core]
+		if !ok {
+			t.Errorf("package %s not found", core)
+			continue
+		}
+		if usesCgo(p.ImportPath) {
+			t.Errorf("%s depends on a package that uses cgo", core)
+		}
+	}
+}
+
+// TestWasmBuild: the viewer side must run in the browser.
+func TestWasmBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds for GOOS=js; slow")
+	}
+	cmd := exec.Command("go", "build", "-o", os.DevNull,
+		module+"/codec", module+"/capture", module+"/input", module+"/signaling", module+"/rdp")
+	cmd.Dir = moduleRoot(t)
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("GOOS=js GOARCH=wasm go build: %v\n%s", err, out)
+	}
+}
+
+func TestPolicyCanFail(t *testing.T) {
+	// The rules above must reject what STYLE.md forbids.
+	for _, c := range [][2]string{
+		{"codec", "capture"}, {"signaling", "rdp"}, {"rdp", "capture/x11"}, {"rdp", "input/robotgo"},
+		{"capture", "internal/xvfb"}, {"input", "codec"}, {"capture/x11", "input"},
+	} {
+		if allowed(c[0], c[1]) {
+			t.Errorf("policy allows %s -> %s", c[0], c[1])
+		}
+	}
+	for _, c := range [][2]string{{"rdp", "codec"}, {"capture/x11", "capture"}, {"examples/agent", "rdp"}, {"bench", "internal/xvfb"}} {
+		if !allowed(c[0], c[1]) {
+			t.Errorf("policy refuses %s -> %s", c[0], c[1])
+		}
+	}
+}

@@ -1,0 +1,631 @@
+package rdp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/deskhand/deskhand/capture"
+	"github.com/deskhand/deskhand/codec"
+	"github.com/deskhand/deskhand/input"
+	"github.com/deskhand/deskhand/signaling"
+	"github.com/pion/webrtc/v4"
+)
+
+// errViewerBye ends a session the viewer closed on purpose.
+var errViewerBye = errors.New("rdp: the viewer disconnected")
+
+// Host shares one screen with any number of viewers. It captures only while
+// a viewer is connected, at most WithMaxFPS times a second, and encodes the
+// changes separately for each viewer, so a viewer whose link is full simply
+// receives the next update later, with every change made meanwhile: frames
+// never queue up.
+type Host struct {
+	src capture.Source
+	inj input.Injector
+	o   options
+
+	ctx      context.Context
+	cancel   context.CancelFunc
+	loopDone chan struct{}
+	wake     chan struct{}
+	injMu    sync.Mutex // one event at a time reaches the injector
+
+	mu       sync.Mutex
+	sessions map[*hostSession]struct{}
+	wg       sync.WaitGroup
+}
+
+// NewHost returns a host that shares src and performs viewers' input on
+// inj. inj may be nil: every viewer is then view-only. The host owns
+// neither: close them after the host.
+func NewHost(src capture.Source, inj input.Injector, opts ...Option) (*Host, error) {
+	if src == nil {
+		return nil, errors.New("rdp: NewHost: nil capture.Source")
+	}
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Host{
+		src:      src,
+		inj:      inj,
+		o:        o,
+		ctx:      ctx,
+		cancel:   cancel,
+		loopDone: make(chan struct{}),
+		wake:     make(chan struct{}, 1),
+		sessions: make(map[*hostSession]struct{}),
+	}
+	go h.captureLoop()
+	return h, nil
+}
+
+// Close ends every session and stops capturing. It is idempotent.
+func (h *Host) Close() error {
+	h.mu.Lock() // orders cancel with track's check, so Wait sees every Add
+	h.cancel()
+	h.mu.Unlock()
+	<-h.loopDone
+	h.wg.Wait()
+	return nil
+}
+
+// Serve accepts viewers from a signaling connection until ctx ends or the
+// connection fails, and returns why. Each viewer is served in its own
+// goroutine, as by ServeViewer; sessions in progress go on after Serve
+// returns, until they end or the Host is closed.
+func (h *Host) Serve(ctx context.Context, hc *signaling.HostConn) error {
+	for {
+		link, err := hc.Accept(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		if !h.track() {
+			_ = link.Close()
+			return ErrClosed
+		}
+		go func() {
+			defer h.wg.Done()
+			defer link.Close()
+			_ = h.serveViewer(ctx, link, link.Peer())
+		}()
+	}
+}
+
+// ServeViewer runs one session with the viewer at the other end of sig and
+// returns when it ends: nil when the viewer said goodbye, ErrRefused when
+// the accept hook refused it, or what went wrong.
+func (h *Host) ServeViewer(ctx context.Context, sig Signaler, peer signaling.Peer) error {
+	if !h.track() {
+		return ErrClosed
+	}
+	defer h.wg.Done()
+	return h.serveViewer(ctx, sig, peer)
+}
+
+// track counts a session in, unless the host is closed.
+func (h *Host) track() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ctx.Err() != nil {
+		return false
+	}
+	h.wg.Add(1)
+	return true
+}
+
+// Viewers lists the viewers connected now.
+func (h *Host) Viewers() []ViewerInfo {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]ViewerInfo, 0, len(h.sessions))
+	for s := range h.sessions {
+		out = append(out, ViewerInfo{Peer: s.peer, ViewOnly: s.grant.ViewOnly, Since: s.since})
+	}
+	return out
+}
+
+// ViewerInfo describes a connected viewer.
+type ViewerInfo struct {
+	Peer     signaling.Peer
+	ViewOnly bool
+	Since    time.Time
+}
+
+func (h *Host) emit(kind EventKind, p signaling.Peer, viewOnly bool, err error) {
+	if h.o.events != nil {
+		h.o.events(Event{Kind: kind, Time: time.Now(), Peer: p, ViewOnly: viewOnly, Err: err})
+	}
+}
+
+func (h *Host) kick() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Peer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(h.ctx, cancel)
+	defer stop()
+
+	h.emit(EventViewerJoined, peer, false, nil)
+	grant := Grant{}
+	if h.o.accept != nil {
+		actx, acancel := context.WithTimeout(ctx, h.o.connectTimeout)
+		g, err := h.o.accept(actx, peer)
+		acancel()
+		if err != nil {
+			sctx, scancel := context.WithTimeout(context.Background(), sendTimeout)
+			_ = sig.Send(sctx, signaling.Signal{Type: sigBye, Reason: err.Error()})
+			scancel()
+			h.emit(EventViewerRefused, peer, false, err)
+			return fmt.Errorf("%w: %w", ErrRefused, err)
+		}
+		grant = g
+	}
+	if h.o.viewOnly || h.inj == nil {
+		grant.ViewOnly = true
+	}
+	enc, err := codec.NewEncoder()
+	if err != nil {
+		return err
+	}
+	s := &hostSession{h: h, peer: peer, grant: grant, sig: sig, enc: enc, endCh: make(chan error, 1)}
+	err = s.run(ctx)
+	if errors.Is(err, errViewerBye) {
+		err = nil
+	}
+	h.emit(EventViewerLeft, peer, grant.ViewOnly, err)
+	return err
+}
+
+func (h *Host) add(s *hostSession) {
+	h.mu.Lock()
+	h.sessions[s] = struct{}{}
+	h.mu.Unlock()
+	h.kick()
+}
+
+func (h *Host) remove(s *hostSession) {
+	h.mu.Lock()
+	delete(h.sessions, s)
+	h.mu.Unlock()
+}
+
+func (h *Host) snapshot(dst []*hostSession) []*hostSession {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	dst = dst[:0]
+	for s := range h.sessions {
+		dst = append(dst, s)
+	}
+	return dst
+}
+
+// captureLoop captures while at least one viewer can take an update.
+func (h *Host) captureLoop() {
+	defer close(h.loopDone)
+	interval := time.Second / time.Duration(h.o.maxFPS)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var (
+		last     time.Time
+		sessions []*hostSession
+	)
+	wait := func(d time.Duration, wakeToo bool) bool {
+		timer.Reset(d)
+		var wake <-chan struct{}
+		if wakeToo {
+			wake = h.wake
+		}
+		select {
+		case <-h.ctx.Done():
+			return false
+		case <-timer.C:
+		case <-wake:
+		}
+		return true
+	}
+	for {
+		sessions = h.snapshot(sessions)
+		if len(sessions) == 0 {
+			select {
+			case <-h.ctx.Done():
+				return
+			case <-h.wake:
+			}
+			continue
+		}
+		if d := time.Until(last.Add(interval)); d > 0 && !wait(d, false) {
+			return
+		}
+		wanted := false
+		for _, s := range sessions {
+			wanted = wanted || s.wantsFrame()
+		}
+		if !wanted {
+			// Every viewer's channel is full: wait until one drains.
+			if !wait(interval, true) {
+				return
+			}
+			continue
+		}
+		last = time.Now()
+		f, err := h.src.Next(h.ctx)
+		if err != nil {
+			if h.ctx.Err() != nil {
+				return
+			}
+			h.o.logger.Error("capture failed; ending sessions", "err", err)
+			for _, s := range sessions {
+				s.end(fmt.Errorf("%w: %w", ErrCapture, err))
+			}
+			continue
+		}
+		for _, s := range sessions {
+			s.sendFrame(f)
+		}
+	}
+}
+
+func (h *Host) inject(ctx context.Context, e input.Event) error {
+	h.injMu.Lock()
+	defer h.injMu.Unlock()
+	return h.inj.Inject(ctx, e)
+}
+
+// hostSession is the host's side of one viewer's session.
+type hostSession struct {
+	h     *Host
+	peer  signaling.Peer
+	grant Grant
+	sig   Signaler
+	since time.Time
+
+	pc      *webrtc.PeerConnection
+	screen  *webrtc.DataChannel
+	control *webrtc.DataChannel
+	endCh   chan error
+
+	keyReq    atomic.Bool
+	connected atomic.Bool
+
+	sendMu  sync.Mutex // the capture loop's encode+send vs. teardown
+	enc     *codec.Encoder
+	stopped bool
+	primed  bool // enc has seen a frame, so damage hints apply
+	skipped bool // a frame went by without this viewer: damage hints no longer cover all changes
+	msg     []byte
+	frag    []byte
+
+	inMu        sync.Mutex // input handling, from the input channel's goroutine
+	events      []input.Event
+	held        held
+	lastRefusal time.Time
+}
+
+func (s *hostSession) end(err error) {
+	select {
+	case s.endCh <- err:
+	default:
+	}
+}
+
+func (s *hostSession) run(ctx context.Context) error {
+	o := &s.h.o
+	api, sock, err := newAPI(o)
+	if err != nil {
+		return err
+	}
+	defer sock.Close() // after teardown has closed the peer connection
+	pc, err := api.NewPeerConnection(webrtcConfig(o))
+	if err != nil {
+		return fmt.Errorf("rdp: creating the peer connection: %w", err)
+	}
+	s.pc = pc
+	defer s.teardown()
+
+	ordered := true
+	chans := make([]*webrtc.DataChannel, 0, 3)
+	for _, label := range []string{labelScreen, labelInput, labelControl} {
+		dc, err := pc.CreateDataChannel(label, &webrtc.DataChannelInit{Ordered: &ordered})
+		if err != nil {
+			return fmt.Errorf("rdp: creating the %s channel: %w", label, err)
+		}
+		chans = append(chans, dc)
+	}
+	s.screen, s.control = chans[0], chans[2]
+	inputDC := chans[1]
+
+	var opened atomic.Int32
+	allOpen := make(chan struct{})
+	for _, dc := range chans {
+		dc.OnOpen(func() {
+			if opened.Add(1) == int32(len(chans)) {
+				close(allOpen)
+			}
+		})
+		dc.OnClose(func() { s.end(fmt.Errorf("%w: the %s channel closed", ErrConnectionLost, dc.Label())) })
+	}
+	s.screen.SetBufferedAmountLowThreshold(uint64(o.maxBuffered / 2))
+	s.screen.OnBufferedAmountLow(s.h.kick)
+	s.control.OnMessage(func(m webrtc.DataChannelMessage) { s.onControl(m.Data) })
+	inputDC.OnMessage(func(m webrtc.DataChannelMessage) { s.onInput(ctx, m.Data) })
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		switch st {
+		case webrtc.PeerConnectionStateFailed:
+			s.end(fmt.Errorf("%w: no network path to the viewer (ICE failed)", ErrConnectionLost))
+		case webrtc.PeerConnectionStateClosed:
+			s.end(fmt.Errorf("%w: peer connection closed", ErrConnectionLost))
+		}
+	})
+
+	neg := newNegotiator(pc, s.sig)
+	pumpCtx, stopPump := context.WithCancel(ctx)
+	pumpDone := make(chan struct{})
+	defer func() { stopPump(); <-pumpDone }()
+	go func() {
+		defer close(pumpDone)
+		s.pump(pumpCtx, neg)
+	}()
+
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		return fmt.Errorf("%w: creating the offer: %w", ErrNegotiation, err)
+	}
+	if err := pc.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("%w: %w", ErrNegotiation, err)
+	}
+	if err := neg.sendDescription(ctx, offer); err != nil {
+		return err
+	}
+
+	timer := time.NewTimer(o.connectTimeout)
+	defer timer.Stop()
+	select {
+	case <-allOpen:
+	case err := <-s.endCh:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return fmt.Errorf("%w: not connected after %v (no network path between host and viewer?)", ErrConnectionLost, o.connectTimeout)
+	}
+
+	s.since = time.Now()
+	s.connected.Store(true)
+	if err := s.control.Send(control{Type: ctlHello, Version: ProtocolVersion, ViewOnly: s.grant.ViewOnly}.marshal()); err != nil {
+		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	}
+	s.h.add(s)
+	s.h.emit(EventViewerConnected, s.peer, s.grant.ViewOnly, nil)
+	o.logger.Info("viewer connected", "peer", s.peer.ID, "addr", s.peer.Addr, "viewOnly", s.grant.ViewOnly)
+
+	select {
+	case err = <-s.endCh:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	reason := "the host ended the session"
+	if s.h.ctx.Err() == nil && ctx.Err() == nil && err != nil && !errors.Is(err, errViewerBye) {
+		reason = err.Error()
+	}
+	_ = s.control.Send(control{Type: ctlBye, Reason: reason}.marshal())
+	o.logger.Info("viewer left", "peer", s.peer.ID, "err", err)
+	return err
+}
+
+// pump applies what the viewer sends through signaling.
+func (s *hostSession) pump(ctx context.Context, neg *negotiator) {
+	for {
+		m, err := s.sig.Recv(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if s.connected.Load() {
+				return // the data channels carry on without signaling
+			}
+			s.end(fmt.Errorf("%w: signaling: %w", ErrConnectionLost, err))
+			return
+		}
+		switch m.Type {
+		case sigAnswer:
+			err = neg.setRemote(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: m.SDP})
+		case sigCandidate:
+			err = neg.addRemoteCandidate(m.Candidate)
+		case sigBye:
+			err = byeError(errViewerBye, m.Reason)
+		default:
+			err = fmt.Errorf("%w: unexpected %q signal from the viewer", ErrProtocol, m.Type)
+		}
+		if err != nil {
+			s.end(err)
+			return
+		}
+	}
+}
+
+func (s *hostSession) teardown() {
+	s.h.remove(s)
+	s.sendMu.Lock()
+	s.stopped = true
+	_ = s.enc.Close()
+	s.sendMu.Unlock()
+	s.releaseHeld()
+	if s.pc != nil {
+		_ = s.pc.Close()
+	}
+}
+
+func (s *hostSession) wantsFrame() bool {
+	return s.screen.BufferedAmount() <= uint64(s.h.o.maxBuffered)
+}
+
+func (s *hostSession) sendFrame(f *capture.Frame) {
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	if s.stopped {
+		return
+	}
+	if !s.wantsFrame() {
+		s.skipped = true
+		return
+	}
+	img := codec.Image{Width: f.Width, Height: f.Height, Stride: f.Stride, Format: codecFormat(f.Format), Pix: f.Pix}
+	if s.primed && !s.skipped {
+		img.Damage = f.Damage
+	}
+	out, err := s.enc.Encode(s.msg[:0], img, s.keyReq.Swap(false))
+	if err != nil {
+		s.end(fmt.Errorf("rdp: encoding the screen: %w", err))
+		return
+	}
+	s.msg, s.primed, s.skipped = out, true, false
+	if len(out) == 0 {
+		return
+	}
+	s.frag, err = fragments(out, s.frag, s.screen.Send)
+	if err != nil {
+		s.end(fmt.Errorf("%w: sending the screen: %w", ErrConnectionLost, err))
+	}
+}
+
+func codecFormat(f capture.PixelFormat) codec.PixelFormat {
+	if f == capture.RGBA {
+		return codec.RGBA
+	}
+	return codec.BGRA
+}
+
+func (s *hostSession) onControl(b []byte) {
+	c, err := parseControl(b)
+	if err != nil {
+		s.end(err)
+		return
+	}
+	switch c.Type {
+	case ctlKeyFrame:
+		s.keyReq.Store(true)
+		s.h.kick()
+	case ctlBye:
+		s.end(byeError(errViewerBye, c.Reason))
+	default:
+		// Unknown types come from newer viewers; ignoring them keeps
+		// old hosts usable.
+	}
+}
+
+func (s *hostSession) onInput(ctx context.Context, b []byte) {
+	s.inMu.Lock()
+	defer s.inMu.Unlock()
+	if len(b) == 5 && b[0] == inputSync {
+		id := uint32(b[1]) | uint32(b[2])<<8 | uint32(b[3])<<16 | uint32(b[4])<<24
+		_ = s.control.Send(control{Type: ctlSynced, Sync: id}.marshal())
+		return
+	}
+	if len(b) == 0 || b[0] != inputEvents {
+		s.end(fmt.Errorf("%w: input message of unknown kind", ErrProtocol))
+		return
+	}
+	events, err := input.ParseEvents(b[1:], s.events[:0])
+	s.events = events
+	if err != nil {
+		s.end(fmt.Errorf("%w: input from the viewer: %w", ErrProtocol, err))
+		return
+	}
+	if s.grant.ViewOnly {
+		// Tell the viewer (and the audit hook) at most once a second, so a
+		// moving mouse does not flood either.
+		if now := time.Now(); now.Sub(s.lastRefusal) >= time.Second {
+			s.lastRefusal = now
+			_ = s.control.Send(control{Type: ctlInputRefused, Reason: "view-only session"}.marshal())
+			s.h.emit(EventInputRefused, s.peer, true, ErrViewOnly)
+		}
+		return
+	}
+	for _, e := range events {
+		if err := s.h.inject(ctx, e); err != nil {
+			s.h.o.logger.Warn("input not performed", "event", e.Kind, "err", err)
+			continue
+		}
+		s.held.track(e)
+	}
+}
+
+// releaseHeld lifts every key and button the viewer left pressed, so a
+// dropped connection never leaves Ctrl held on the shared machine.
+func (s *hostSession) releaseHeld() {
+	s.inMu.Lock()
+	defer s.inMu.Unlock()
+	if s.h.inj == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, e := range s.held.releases() {
+		if err := s.h.inject(ctx, e); err != nil {
+			s.h.o.logger.Warn("could not release input", "event", e.Kind, "err", err)
+		}
+	}
+}
+
+// held tracks the keys and buttons a viewer holds down.
+type held struct {
+	keys    map[input.Key]struct{}
+	buttons map[input.Button]struct{}
+}
+
+func (h *held) track(e input.Event) {
+	switch e.Kind {
+	case input.KeyEvent:
+		if h.keys == nil {
+			h.keys = make(map[input.Key]struct{})
+		}
+		if e.Down {
+			h.keys[e.Key] = struct{}{}
+		} else {
+			delete(h.keys, e.Key)
+		}
+	case input.MouseButton:
+		if h.buttons == nil {
+			h.buttons = make(map[input.Button]struct{})
+		}
+		if e.Down {
+			h.buttons[e.Button] = struct{}{}
+		} else {
+			delete(h.buttons, e.Button)
+		}
+	}
+}
+
+func (h *held) releases() []input.Event {
+	var out []input.Event
+	for k := range h.keys {
+		out = append(out, input.Event{Kind: input.KeyEvent, Key: k})
+	}
+	for b := range h.buttons {
+		out = append(out, input.Event{Kind: input.MouseButton, Button: b})
+	}
+	h.keys, h.buttons = nil, nil
+	return out
+}
+
+func webrtcConfig(o *options) webrtc.Configuration {
+	var c webrtc.Configuration
+	if len(o.iceServers) > 0 {
+		c.ICEServers = []webrtc.ICEServer{{URLs: o.iceServers}}
+	}
+	return c
+}

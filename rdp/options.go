@@ -1,0 +1,238 @@
+package rdp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/deskhand/deskhand/signaling"
+)
+
+// MaxMessageSize is the largest data-channel message rdp sends: browsers
+// accept messages up to 256 KiB, and pion refuses to send them larger ones.
+const MaxMessageSize = 256 << 10
+
+// Grant is what the host allows one viewer.
+type Grant struct {
+	// ViewOnly refuses the viewer's mouse and keyboard.
+	ViewOnly bool
+}
+
+// AcceptFunc decides whether a viewer may connect, and with what rights.
+// Returning an error refuses the viewer; the error's text is sent to the
+// viewer as the reason, so make it one the person in front can read
+// ("declined by the user"). ctx ends when the viewer gives up waiting.
+type AcceptFunc func(ctx context.Context, p signaling.Peer) (Grant, error)
+
+// Option configures a Host or a Viewer. Options that apply to one side only
+// say so, and are ignored by the other.
+type Option func(*options) error
+
+type options struct {
+	logger         *slog.Logger
+	accept         AcceptFunc
+	events         func(Event)
+	viewOnly       bool
+	maxFPS         int
+	maxBuffered    int
+	maxFrameBytes  int
+	maxPixels      int
+	iceServers     []string
+	loopbackOnly   bool
+	connectTimeout time.Duration
+}
+
+func defaultOptions() options {
+	return options{
+		logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		maxFPS:         30,
+		maxBuffered:    4 << 20,
+		maxFrameBytes:  64 << 20,
+		maxPixels:      8192 * 8192,
+		connectTimeout: 30 * time.Second,
+	}
+}
+
+func buildOptions(opts []Option) (options, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// WithLogger sets where the Host or Viewer logs. Default: nowhere.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return fmt.Errorf("rdp: WithLogger: nil logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithAccept sets the host's hook that accepts or refuses each viewer
+// (a consent prompt, a permission check). Host only. Default: accept every
+// viewer that got through signaling (it knew the one-time code), with the
+// control WithViewOnly allows.
+func WithAccept(f AcceptFunc) Option {
+	return func(o *options) error {
+		o.accept = f
+		return nil
+	}
+}
+
+// WithEvents sets a function told of every session event (joins, refusals,
+// connections, departures, refused input), for audit logs and "who is
+// connected" displays. It is called from the session's goroutines and must
+// not block. Host only.
+func WithEvents(f func(Event)) Option {
+	return func(o *options) error {
+		o.events = f
+		return nil
+	}
+}
+
+// WithViewOnly makes every viewer view-only, whatever the accept hook
+// grants. Host only. Default: false.
+func WithViewOnly(v bool) Option {
+	return func(o *options) error {
+		o.viewOnly = v
+		return nil
+	}
+}
+
+// WithMaxFPS caps how often the host captures and sends the screen.
+// Host only. Default 30, range 1..240.
+func WithMaxFPS(fps int) Option {
+	return func(o *options) error {
+		if fps < 1 || fps > 240 {
+			return fmt.Errorf("rdp: WithMaxFPS(%d): want 1..240", fps)
+		}
+		o.maxFPS = fps
+		return nil
+	}
+}
+
+// WithMaxBuffered sets how many bytes may wait in a viewer's screen channel
+// before the host stops sending it updates; changes made meanwhile are sent
+// in the next update instead of queuing frames. Host only. Default 4 MiB,
+// range 256 KiB..256 MiB.
+func WithMaxBuffered(n int) Option {
+	return func(o *options) error {
+		if n < 256<<10 || n > 256<<20 {
+			return fmt.Errorf("rdp: WithMaxBuffered(%d): want 256 KiB..256 MiB", n)
+		}
+		o.maxBuffered = n
+		return nil
+	}
+}
+
+// WithMaxFrameBytes sets the largest screen update the viewer accepts;
+// larger ones end the session with ErrFrameTooLarge. Viewer only.
+// Default 64 MiB, range 64 KiB..1 GiB.
+func WithMaxFrameBytes(n int) Option {
+	return func(o *options) error {
+		if n < 64<<10 || n > 1<<30 {
+			return fmt.Errorf("rdp: WithMaxFrameBytes(%d): want 64 KiB..1 GiB", n)
+		}
+		o.maxFrameBytes = n
+		return nil
+	}
+}
+
+// WithMaxPixels sets the largest screen (width × height) the viewer
+// accepts. Viewer only. Default 8192×8192, range 1..1<<28.
+func WithMaxPixels(n int) Option {
+	return func(o *options) error {
+		if n < 1 || n > 1<<28 {
+			return fmt.Errorf("rdp: WithMaxPixels(%d): want 1..%d", n, 1<<28)
+		}
+		o.maxPixels = n
+		return nil
+	}
+}
+
+// WithICEServers sets STUN/TURN server URLs ("stun:host:port"). Default:
+// none, which works on a LAN and on loopback.
+func WithICEServers(urls ...string) Option {
+	return func(o *options) error {
+		o.iceServers = append([]string(nil), urls...)
+		return nil
+	}
+}
+
+// WithLoopbackOnly restricts WebRTC to the loopback interface over UDP/IPv4:
+// for tests and single-machine demos, where no packet should leave the
+// machine. Ignored in the browser. Default: false (all interfaces).
+func WithLoopbackOnly(v bool) Option {
+	return func(o *options) error {
+		o.loopbackOnly = v
+		return nil
+	}
+}
+
+// WithConnectTimeout bounds how long negotiation and connection may take.
+// Default 30 s, range 1 s..10 min.
+func WithConnectTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d < time.Second || d > 10*time.Minute {
+			return fmt.Errorf("rdp: WithConnectTimeout(%v): want 1s..10m", d)
+		}
+		o.connectTimeout = d
+		return nil
+	}
+}
+
+// EventKind says what happened in a session.
+type EventKind uint8
+
+// The session events, in the order a session goes through them.
+const (
+	EventViewerJoined    EventKind = iota + 1 // a viewer asked to connect
+	EventViewerRefused                        // the accept hook refused it (Err says why)
+	EventViewerConnected                      // its data channels are open
+	EventInputRefused                         // it sent input without control
+	EventViewerLeft                           // its session ended (Err says why, nil for a clean goodbye)
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventViewerJoined:
+		return "viewer-joined"
+	case EventViewerRefused:
+		return "viewer-refused"
+	case EventViewerConnected:
+		return "viewer-connected"
+	case EventInputRefused:
+		return "input-refused"
+	case EventViewerLeft:
+		return "viewer-left"
+	}
+	return fmt.Sprintf("EventKind(%d)", uint8(k))
+}
+
+// Event is one thing that happened in a host's session.
+type Event struct {
+	Kind     EventKind
+	Time     time.Time
+	Peer     signaling.Peer
+	ViewOnly bool
+	Err      error
+}
+
+// ICE timing: a viewer that vanishes is noticed within seconds, not the
+// half minute of pion's defaults.
+const (
+	iceDisconnectedTimeout = 4 * time.Second
+	iceFailedTimeout       = 8 * time.Second
+	iceKeepalive           = time.Second
+)

@@ -1,0 +1,507 @@
+package rdp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/deskhand/deskhand/codec"
+	"github.com/deskhand/deskhand/input"
+	"github.com/pion/webrtc/v4"
+)
+
+// Viewer is the viewing side of a session: it keeps a copy of the host's
+// screen, updated as changes arrive, and sends input.
+type Viewer struct {
+	o    options
+	pc   *webrtc.PeerConnection
+	sock io.Closer // the peer connection's UDP socket
+	sig  Signaler
+
+	screen, input, control *webrtc.DataChannel
+	viewOnly               bool
+
+	mu         sync.Mutex // decoder and framebuffer
+	dec        *codec.Decoder
+	asm        assembler
+	keyPending time.Time // when we last asked for a key frame; zero when none is awaited
+	lastUpdate time.Time
+	stats      ViewerStats
+	decClosed  bool
+	final      *image.RGBA // the picture when the decoder was closed
+
+	syncMu sync.Mutex
+	syncID uint32
+	syncs  map[uint32]chan struct{}
+
+	updated   chan struct{}
+	hello     chan control
+	done      chan struct{}
+	endOnce   sync.Once
+	err       error
+	sendMu    sync.Mutex
+	inBuf     []byte
+	closing   atomic.Bool
+	connected atomic.Bool
+	pumpDone  chan struct{}
+	cancel    context.CancelFunc
+}
+
+// ViewerStats counts what a viewer received.
+type ViewerStats struct {
+	Updates       int           // screen updates applied
+	KeyFrames     int           // of which key frames
+	Bytes         int64         // screen bytes received
+	DecodeErrors  int           // updates refused by the decoder (a key frame was asked for)
+	LastDecode    time.Duration // time to decode the last update
+	InputRefused  int           // times the host said our input was refused
+	Width, Height int
+}
+
+// Connect negotiates a session through sig and returns once the host has
+// said hello: the screen then arrives in the background (see Updated and
+// WaitStill). It fails with ErrRefused if the host refused, and with
+// ErrConnectionLost or ErrNegotiation if no connection could be made
+// within WithConnectTimeout.
+func Connect(ctx context.Context, sig Signaler, opts ...Option) (*Viewer, error) {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	dec, err := codec.NewDecoder(codec.WithMaxPixels(o.maxPixels), codec.WithMaxMessage(o.maxFrameBytes))
+	if err != nil {
+		return nil, err
+	}
+	api, sock, err := newAPI(&o)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := api.NewPeerConnection(webrtcConfig(&o))
+	if err != nil {
+		sock.Close()
+		return nil, fmt.Errorf("rdp: creating the peer connection: %w", err)
+	}
+	v := &Viewer{
+		o:        o,
+		pc:       pc,
+		sock:     sock,
+		sig:      sig,
+		dec:      dec,
+		asm:      assembler{limit: o.maxFrameBytes},
+		updated:  make(chan struct{}, 1),
+		hello:    make(chan control, 1),
+		done:     make(chan struct{}),
+		pumpDone: make(chan struct{}),
+	}
+	pc.OnDataChannel(v.onDataChannel)
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		switch st {
+		case webrtc.PeerConnectionStateFailed:
+			v.end(fmt.Errorf("%w: no network path to the host (ICE failed)", ErrConnectionLost))
+		case webrtc.PeerConnectionStateClosed:
+			v.end(fmt.Errorf("%w: peer connection closed", ErrConnectionLost))
+		}
+	})
+	neg := newNegotiator(pc, sig)
+	pumpCtx, cancel := context.WithCancel(context.Background())
+	v.cancel = cancel
+	go v.pump(pumpCtx, neg)
+
+	timer := time.NewTimer(o.connectTimeout)
+	defer timer.Stop()
+	select {
+	case h := <-v.hello:
+		if h.Version != ProtocolVersion {
+			v.shutdown(fmt.Errorf("%w: the host speaks session protocol version %d, this viewer %d", ErrProtocol, h.Version, ProtocolVersion))
+			return nil, v.err
+		}
+		v.viewOnly = h.ViewOnly
+		return v, nil
+	case <-v.done:
+		v.shutdown(nil)
+		return nil, v.err
+	case <-ctx.Done():
+		v.shutdown(ctx.Err())
+		return nil, ctx.Err()
+	case <-timer.C:
+		err := fmt.Errorf("%w: not connected after %v (no network path between viewer and host?)", ErrConnectionLost, o.connectTimeout)
+		v.shutdown(err)
+		return nil, err
+	}
+}
+
+func (v *Viewer) pump(ctx context.Context, neg *negotiator) {
+	defer close(v.pumpDone)
+	for {
+		m, err := v.sig.Recv(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if v.connected.Load() {
+				return // the data channels carry on without signaling
+			}
+			v.end(fmt.Errorf("%w: signaling: %w", ErrConnectionLost, err))
+			return
+		}
+		switch m.Type {
+		case sigOffer:
+			err = v.answer(ctx, neg, m.SDP)
+		case sigCandidate:
+			err = neg.addRemoteCandidate(m.Candidate)
+		case sigBye:
+			if v.connected.Load() {
+				err = byeError(ErrHostClosed, m.Reason)
+			} else {
+				err = byeError(ErrRefused, m.Reason)
+			}
+		default:
+			err = fmt.Errorf("%w: unexpected %q signal from the host", ErrProtocol, m.Type)
+		}
+		if err != nil {
+			v.end(err)
+			return
+		}
+	}
+}
+
+func (v *Viewer) answer(ctx context.Context, neg *negotiator, sdp string) error {
+	if err := neg.setRemote(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		return err
+	}
+	ans, err := v.pc.CreateAnswer(nil)
+	if err != nil {
+		return fmt.Errorf("%w: creating the answer: %w", ErrNegotiation, err)
+	}
+	if err := v.pc.SetLocalDescription(ans); err != nil {
+		return fmt.Errorf("%w: %w", ErrNegotiation, err)
+	}
+	return neg.sendDescription(ctx, ans)
+}
+
+func (v *Viewer) onDataChannel(dc *webrtc.DataChannel) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	switch dc.Label() {
+	case labelScreen:
+		v.screen = dc
+		dc.OnMessage(func(m webrtc.DataChannelMessage) { v.onScreen(m.Data) })
+	case labelInput:
+		v.input = dc
+	case labelControl:
+		v.control = dc
+		dc.OnMessage(func(m webrtc.DataChannelMessage) { v.onControl(m.Data) })
+	default:
+		return // a newer host's channel: not ours to use
+	}
+	dc.OnClose(func() { v.end(fmt.Errorf("%w: the %s channel closed", ErrConnectionLost, dc.Label())) })
+}
+
+func (v *Viewer) onControl(b []byte) {
+	c, err := parseControl(b)
+	if err != nil {
+		v.end(err)
+		return
+	}
+	switch c.Type {
+	case ctlHello:
+		v.connected.Store(true) // from now on, losing signaling does not matter
+		select {
+		case v.hello <- c:
+		default:
+		}
+	case ctlInputRefused:
+		v.mu.Lock()
+		v.stats.InputRefused++
+		v.mu.Unlock()
+	case ctlBye:
+		v.end(byeError(ErrHostClosed, c.Reason))
+	case ctlSynced:
+		v.syncMu.Lock()
+		if ch, ok := v.syncs[c.Sync]; ok {
+			close(ch)
+			delete(v.syncs, c.Sync)
+		}
+		v.syncMu.Unlock()
+	}
+}
+
+// Sync waits until the host has performed every input event sent before
+// it: a round trip through the input channel, which the host handles in
+// order.
+func (v *Viewer) Sync(ctx context.Context) error {
+	v.syncMu.Lock()
+	v.syncID++
+	id := v.syncID
+	ch := make(chan struct{})
+	if v.syncs == nil {
+		v.syncs = make(map[uint32]chan struct{})
+	}
+	v.syncs[id] = ch
+	v.syncMu.Unlock()
+	defer func() {
+		v.syncMu.Lock()
+		delete(v.syncs, id)
+		v.syncMu.Unlock()
+	}()
+	v.mu.Lock()
+	dc := v.input
+	v.mu.Unlock()
+	if dc == nil {
+		return fmt.Errorf("%w: the input channel is not open", ErrConnectionLost)
+	}
+	if err := dc.Send([]byte{inputSync, byte(id), byte(id >> 8), byte(id >> 16), byte(id >> 24)}); err != nil {
+		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-v.done:
+		if err := v.Err(); err != nil {
+			return err
+		}
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (v *Viewer) onScreen(frag []byte) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.decClosed {
+		return
+	}
+	v.stats.Bytes += int64(len(frag))
+	msg, done, err := v.asm.add(frag)
+	if err != nil {
+		v.end(err)
+		return
+	}
+	if !done {
+		return
+	}
+	start := time.Now()
+	u, err := v.dec.Decode(msg)
+	if err != nil {
+		if errors.Is(err, codec.ErrTooLarge) {
+			v.end(fmt.Errorf("%w: %w", ErrFrameTooLarge, err))
+			return
+		}
+		v.stats.DecodeErrors++
+		v.o.logger.Warn("screen update refused; asking for a key frame", "err", err)
+		v.askKeyFrameLocked()
+		return
+	}
+	v.stats.LastDecode = time.Since(start)
+	v.stats.Updates++
+	if u.Key {
+		v.stats.KeyFrames++
+		v.keyPending = time.Time{}
+	}
+	v.stats.Width, v.stats.Height = u.Width, u.Height
+	v.lastUpdate = time.Now()
+	select {
+	case v.updated <- struct{}{}:
+	default:
+	}
+}
+
+// askKeyFrameLocked asks the host for a key frame, at most once a second
+// while one is awaited.
+func (v *Viewer) askKeyFrameLocked() {
+	if !v.keyPending.IsZero() && time.Since(v.keyPending) < time.Second {
+		return
+	}
+	v.keyPending = time.Now()
+	if v.control != nil {
+		_ = v.control.Send(control{Type: ctlKeyFrame}.marshal())
+	}
+}
+
+// RequestKeyFrame asks the host to send the whole screen again.
+func (v *Viewer) RequestKeyFrame() error {
+	v.mu.Lock()
+	c := v.control
+	v.mu.Unlock()
+	if c == nil {
+		return ErrClosed
+	}
+	return c.Send(control{Type: ctlKeyFrame}.marshal())
+}
+
+// Send sends input events to the host, in one message, in order.
+func (v *Viewer) Send(events ...input.Event) error {
+	if v.viewOnly {
+		return ErrViewOnly
+	}
+	return v.sendInput(events)
+}
+
+func (v *Viewer) sendInput(events []input.Event) error {
+	select {
+	case <-v.done:
+		return v.Err()
+	default:
+	}
+	v.sendMu.Lock()
+	defer v.sendMu.Unlock()
+	buf := append(v.inBuf[:0], inputEvents)
+	var err error
+	for _, e := range events {
+		if buf, err = input.AppendEvent(buf, e); err != nil {
+			return err
+		}
+	}
+	v.inBuf = buf
+	v.mu.Lock()
+	dc := v.input
+	v.mu.Unlock()
+	if dc == nil {
+		return fmt.Errorf("%w: the input channel is not open", ErrConnectionLost)
+	}
+	return dc.Send(buf)
+}
+
+// ViewOnly reports whether the host refused this viewer control.
+func (v *Viewer) ViewOnly() bool { return v.viewOnly }
+
+// Updated is signalled after each screen update is applied (several
+// updates may share one signal).
+func (v *Viewer) Updated() <-chan struct{} { return v.updated }
+
+// Snapshot returns a copy of the screen as it is now, or nil before the
+// first key frame has arrived.
+func (v *Viewer) Snapshot() *image.RGBA {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	img := v.imageLocked()
+	if img == nil {
+		return nil
+	}
+	cp := image.NewRGBA(img.Rect)
+	copy(cp.Pix, img.Pix)
+	return cp
+}
+
+// View calls f with the current screen (nil before the first key frame)
+// while holding off updates: f must not keep img nor block.
+func (v *Viewer) View(f func(img *image.RGBA)) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	f(v.imageLocked())
+}
+
+func (v *Viewer) imageLocked() *image.RGBA {
+	if v.decClosed {
+		return v.final
+	}
+	return v.dec.Image()
+}
+
+// Stats returns what the viewer has received so far.
+func (v *Viewer) Stats() ViewerStats {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.stats
+}
+
+// WaitStill waits until the screen has arrived and no update has come for
+// d, then returns nil; or returns why the session ended, or ctx's error.
+func (v *Viewer) WaitStill(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		v.mu.Lock()
+		have := v.imageLocked() != nil && v.keyPending.IsZero()
+		since := time.Since(v.lastUpdate)
+		v.mu.Unlock()
+		if have && since >= d {
+			return nil
+		}
+		wait := d
+		if have {
+			wait = d - since
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-v.done:
+			return v.Err()
+		case <-v.updated:
+		case <-timer.C:
+		}
+	}
+}
+
+// Done is closed when the session has ended; Err then says why. Call
+// Close afterwards to release the connection.
+func (v *Viewer) Done() <-chan struct{} { return v.done }
+
+// Err returns why the session ended: nil while it runs and after a Close
+// of our own.
+func (v *Viewer) Err() error {
+	select {
+	case <-v.done:
+		return v.err
+	default:
+		return nil
+	}
+}
+
+// closeGrace bounds how long Close waits for the host to hang up.
+const closeGrace = 2 * time.Second
+
+// Close says goodbye to the host and ends the session. It is idempotent.
+func (v *Viewer) Close() error {
+	if v.closing.CompareAndSwap(false, true) {
+		v.mu.Lock()
+		c := v.control
+		v.mu.Unlock()
+		if c != nil && c.ReadyState() == webrtc.DataChannelStateOpen && c.Send(control{Type: ctlBye}.marshal()) == nil {
+			// Let the host read the goodbye and close first, so it sees a
+			// clean departure rather than a lost connection.
+			select {
+			case <-v.done:
+			case <-time.After(closeGrace):
+			}
+		}
+	}
+	v.shutdown(nil)
+	return nil
+}
+
+// end records why the session ended and closes Done; the first reason wins.
+func (v *Viewer) end(err error) {
+	v.endOnce.Do(func() {
+		if v.closing.Load() {
+			err = nil
+		}
+		v.err = err
+		close(v.done)
+	})
+}
+
+// shutdown ends the session and releases everything.
+func (v *Viewer) shutdown(err error) {
+	v.end(err)
+	v.cancel()
+	<-v.pumpDone
+	_ = v.pc.Close()
+	_ = v.sock.Close()
+	_ = v.sig.Close()
+	v.mu.Lock()
+	v.asm.reset()
+	if !v.decClosed {
+		v.final = v.dec.Image() // Snapshot still works after Close
+		v.decClosed = true
+		_ = v.dec.Close()
+	}
+	v.mu.Unlock()
+}
