@@ -125,4 +125,3 @@ func share(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	return fmt.Errorf("lost the signaling server: %w", err)
 }
-

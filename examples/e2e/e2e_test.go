@@ -251,7 +251,6 @@ func requireSameRGB(t *testing.T, want, got *image.RGBA) {
 	require.Zero(t, diff, "%d pixels differ; first at %s", diff, first)
 }
 
-
 // 1. The snapshot equals an independent capture of the same screen, pixel
 // for pixel.
 func TestSnapshotMatchesScreen(t *testing.T) {
