@@ -422,7 +422,11 @@ func (s *hostSession) run(ctx context.Context) error {
 		reason = err.Error()
 	}
 	_ = s.control.Send(control{Type: ctlBye, Reason: reason}.marshal())
-	o.logger.Info("viewer left", "peer", s.peer.ID, "err", err)
+	if errors.Is(err, errViewerBye) {
+		o.logger.Info("viewer left", "peer", s.peer.ID)
+	} else {
+		o.logger.Info("viewer lost", "peer", s.peer.ID, "err", err)
+	}
 	return err
 }
 
