@@ -2,9 +2,14 @@ package layering
 
 import (
 	"encoding/json"
+	"go/parser"
+	"go/token"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -189,5 +194,58 @@ func TestPolicyCanFail(t *testing.T) {
 		if !allowed(c[0], c[1]) {
 			t.Errorf("policy refuses %s -> %s", c[0], c[1])
 		}
+	}
+}
+
+// TestSourceImportsOnEveryPlatform reads the imports of every non-test Go
+// file, whatever its build tags, so files for Windows, macOS or the browser
+// obey the same rules as those go list sees here.
+func TestSourceImportsOnEveryPlatform(t *testing.T) {
+	root := moduleRoot(t)
+	files := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		files++
+		dir, _ := filepath.Rel(root, filepath.Dir(path))
+		from := filepath.ToSlash(dir)
+		for _, imp := range f.Imports {
+			to, _ := strconv.Unquote(imp.Path.Value)
+			switch {
+			case under(to, module):
+				if r := rel(to); !allowed(from, r) {
+					t.Errorf("%s imports %s, which the layering of STYLE.md forbids", path, r)
+				}
+			case strings.HasPrefix(to, "github.com/pion/"):
+				if from != "rdp" && !under(from, "examples") && !under(from, "bench") {
+					t.Errorf("%s imports %s: only rdp may use pion", path, to)
+				}
+			case to == "C":
+				if !strings.HasPrefix(from, "input/") && !strings.HasPrefix(from, "capture/") {
+					t.Errorf("%s uses cgo: only platform backends may", path)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 30 {
+		t.Fatalf("read only %d Go files", files)
 	}
 }
