@@ -78,9 +78,12 @@ func under(path, dir string) bool { return path == dir || strings.HasPrefix(path
 // says; the core packages are listed explicitly.
 func allowed(from, to string) bool {
 	switch {
-	case under(from, "examples"), under(from, "bench"):
-		// Apps and benchmarks use the public API, plus test tooling.
-		return !under(to, "examples") && !under(to, "bench") || strings.HasPrefix(to, from+"/")
+	case under(from, "examples"):
+		// Apps use the public API, plus test tooling.
+		return !under(to, "bench") && (!under(to, "examples") || strings.HasPrefix(to, from+"/"))
+	case under(from, "bench"):
+		// The benchmark suite's parts share its internals, never the apps'.
+		return !under(to, "examples") && to != "bench"
 	case from == "codec", from == "capture", from == "input", from == "signaling":
 		return false
 	case under(from, "capture"): // platform backends
