@@ -2,10 +2,13 @@ package codec
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"image"
+	"image/draw"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -191,10 +194,9 @@ func TestSolidTiles(t *testing.T) {
 	enc, dec := newPair(t, nil)
 	msg, err := enc.Encode(nil, fr.Image, false)
 	require.NoError(t, err)
-	hdr, err := parseHeader(msg)
-	require.NoError(t, err)
+	hdr, cs := chunksOf(t, msg)
 	assert.Equal(t, 4, hdr.Tiles)
-	assert.Equal(t, 4*minRecord, hdr.rawLen, "solid tiles must use the solid encoding")
+	assert.Equal(t, 4*5, cs[0].rawLen, "solid tiles must use the solid encoding")
 	_, err = dec.Decode(msg)
 	require.NoError(t, err)
 	requireSame(t, dec.Image(), fr)
@@ -222,7 +224,7 @@ func TestDamage(t *testing.T) {
 	assert.Equal(t, 1, h.Tiles, "only the damaged tile is compared")
 	u, err := dec.Decode(msg)
 	require.NoError(t, err)
-	assert.Equal(t, []image.Rectangle{image.Rect(0, 0, 64, 64)}, u.Rects)
+	assert.Equal(t, []image.Rectangle{image.Rect(10, 10, 20, 20)}, u.Rects, "only the changed pixels")
 	// The undamaged change is not shown yet: the caller vouched for Damage.
 	shown := before.clone()
 	shown.fill(image.Rect(10, 10, 20, 20), 1, 2, 3)
@@ -239,7 +241,7 @@ func TestDamage(t *testing.T) {
 	require.NoError(t, err)
 	u, err = dec.Decode(msg)
 	require.NoError(t, err)
-	assert.Equal(t, []image.Rectangle{image.Rect(192, 128, 256, 192)}, u.Rects)
+	assert.Equal(t, []image.Rectangle{image.Rect(200, 140, 210, 150)}, u.Rects)
 	requireSame(t, dec.Image(), fr)
 
 	// Damage spanning a whole tile row uses the whole-row compare.
@@ -250,7 +252,7 @@ func TestDamage(t *testing.T) {
 	require.NoError(t, err)
 	u, err = dec.Decode(msg)
 	require.NoError(t, err)
-	assert.Equal(t, []image.Rectangle{image.Rect(0, 64, 300, 128)}, u.Rects)
+	assert.Equal(t, []image.Rectangle{image.Rect(0, 70, 300, 72)}, u.Rects)
 	requireSame(t, dec.Image(), fr)
 }
 
@@ -284,6 +286,14 @@ func TestOptions(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalidOption)
 	_, err = NewEncoder(WithLevel(Level(-1)))
 	require.ErrorIs(t, err, ErrInvalidOption)
+	for _, o := range []Option{WithQuality(-1), WithQuality(101), WithConcurrency(0), WithConcurrency(257),
+		WithRefineDelay(-time.Millisecond), WithRefineDelay(11 * time.Second)} {
+		_, err = NewEncoder(o)
+		require.ErrorIs(t, err, ErrInvalidOption)
+	}
+	e, err := NewEncoder(WithQuality(0), WithQuality(100), WithConcurrency(1), WithConcurrency(256), WithRefineDelay(0), WithRefineDelay(10*time.Second))
+	require.NoError(t, err)
+	require.NoError(t, e.Close())
 	for _, n := range []int{0, -1, 1<<28 + 1} {
 		_, err = NewDecoder(WithMaxPixels(n))
 		require.ErrorIs(t, err, ErrInvalidOption, n)
@@ -380,6 +390,52 @@ func TestSteadyStateAllocs(t *testing.T) {
 	assert.True(t, hdr.Key)
 }
 
+// TestSteadyStateAllocsCopyAndJPEG: scrolling (copies) and lossy frames
+// (JPEG both ways, refinement) do not allocate once warm either.
+func TestSteadyStateAllocsCopyAndJPEG(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	d, photoRect := photoDesktop(640, 480, 21)
+	fr := toFrame(d.img, BGRA)
+	enc, dec := newPair(t, []Option{WithQuality(DefaultQuality), WithRefineDelay(0)})
+	var buf []byte
+	i := 0
+	now := time.Unix(100, 0)
+	step := func() {
+		i++
+		switch i % 3 {
+		case 0:
+			d.showTerm(i * d.lineHeight())
+			fr.setRect(d.img, d.term)
+		case 1:
+			draw.Draw(d.img, photoRect, photo(photoRect.Dx(), photoRect.Dy(), uint64(i%2)), image.Point{}, draw.Src)
+			fr.setRect(d.img, photoRect)
+		}
+		img := fr.Image
+		now = now.Add(40 * time.Millisecond)
+		img.Time = now
+		var err error
+		buf, err = enc.Encode(buf[:0], img, false)
+		if err != nil {
+			panic(err)
+		}
+		if len(buf) > 0 {
+			if _, err = dec.Decode(buf); err != nil {
+				panic(err)
+			}
+		}
+	}
+	for range 12 {
+		step()
+	}
+	photo(photoRect.Dx(), photoRect.Dy(), 0) // cached: no allocation in step
+	photo(photoRect.Dx(), photoRect.Dy(), 1)
+	assert.Zero(t, testing.AllocsPerRun(30, step))
+	copies, _ := countCopies(dec)
+	_ = copies
+}
+
 // TestPack checks the word-at-a-time pixel loops against the obvious ones for
 // every length around their 4-pixel steps.
 func TestPack(t *testing.T) {
@@ -411,8 +467,7 @@ func TestPack(t *testing.T) {
 	}
 }
 
-// TestLargeKeyFrame covers key frames whose tile records exceed the 8 MiB zstd
-// window (a 4K screen is 25 MB of RGB): the frame is then not single-segment.
+// TestLargeKeyFrame covers a 4K-wide key frame, split into several chunks.
 func TestLargeKeyFrame(t *testing.T) {
 	if raceEnabled || testing.Short() {
 		t.Skip("large frame: too slow under -race or -short")
@@ -422,11 +477,53 @@ func TestLargeKeyFrame(t *testing.T) {
 	enc, dec := newPair(t, nil)
 	msg, err := enc.Encode(nil, fr.Image, false)
 	require.NoError(t, err)
-	h, err := parseHeader(msg)
-	require.NoError(t, err)
-	require.Greater(t, h.rawLen, zstdMaxWindow)
-	require.Equal(t, byte(methodZstd), h.method)
+	h, _ := chunksOf(t, msg)
+	require.Greater(t, h.Chunks, 2)
 	_, err = dec.Decode(msg)
 	require.NoError(t, err)
 	requireSame(t, dec.Image(), fr)
+}
+
+// TestPaletteRoundTrip packs regions of every width with every index width
+// and unpacks them as the decoder does.
+func TestPaletteRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	var p palette
+	for _, n := range []int{1, 2, 3, 4, 5, 16, 17, 200, 256, 300} {
+		for w := 1; w <= 64; w += 1 + rng.IntN(5) {
+			h := 1 + rng.IntN(64)
+			cols := make([]uint32, n)
+			for i := range cols {
+				cols[i] = uint32(i*0x10101+i*i*7) & mask24
+			}
+			px := make([]byte, w*h*4)
+			for i := range w * h {
+				c := cols[rng.IntN(n)]
+				if i < n {
+					c = cols[i] // every colour appears
+				}
+				binary.LittleEndian.PutUint32(px[i*4:], c|uint32(rng.Uint32())<<24)
+			}
+			got := p.build(px, w*4, w, h)
+			if min(n, w*h) > maxPalette {
+				require.Equal(t, maxPalette+1, got)
+				continue
+			}
+			require.Equal(t, min(n, w*h), got, "n %d, %dx%d", n, w, h)
+			if got == 1 {
+				continue
+			}
+			data := []byte{byte(got - 1)}
+			for _, c := range p.colors[:got] {
+				data = appendColour(data, c, RGBA)
+			}
+			data = appendIndices(data, p.idx[:], w, h, paletteBits(got))
+			require.True(t, indicesBelow(data[1+3*got:], w, h, paletteBits(got), got))
+			out := make([]byte, w*h*4)
+			putPalette(out, w*4, 0, 0, w, h, got, data)
+			for i := range w * h {
+				require.Equal(t, binary.LittleEndian.Uint32(px[i*4:])&mask24|0xFF000000, binary.LittleEndian.Uint32(out[i*4:]), "n %d, %dx%d, pixel %d", n, w, h, i)
+			}
+		}
+	}
 }

@@ -1,9 +1,11 @@
 package codec
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
+	"runtime"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -13,8 +15,8 @@ type Update struct {
 	Key           bool
 	Seq           uint32
 	Width, Height int
-	// Rects are the regions repainted by this message: tile rectangles, merged
-	// where adjacent. The slice is reused by the next Decode.
+	// Rects are the regions repainted by this message, merged where adjacent.
+	// The slice is reused by the next Decode.
 	Rects []image.Rectangle
 }
 
@@ -24,17 +26,48 @@ type Decoder struct {
 	maxPixels  int
 	maxMessage int
 
-	img     *image.RGBA
-	scratch []byte // decompressed tile records
-	rects   []image.Rectangle
-	seq     uint32
-	ready   bool // a good picture is shown and deltas may follow
-	closed  bool
+	img    *image.RGBA
+	chunks [MaxChunks]chunkHeader
+	raw    []byte      // decompressed records of every chunk
+	recs   []decRecord // the parsed records of one message
+	pals   []uint32    // shared palettes of the chunks, opaque RGBA words, 256 per chunk
+	snap   []byte      // copy sources, taken before painting
+	lossy  []byte      // decoded JPEG regions, RGBA
+	jpegs  []jpegJob   // this message's JPEG regions, decoded after parsing
+	jdecs  []jpegDecoder
+	pool   *pool
+	rects  []image.Rectangle
+	seq    uint32
+	ready  bool // a good picture is shown and deltas may follow
+	closed bool
 }
 
-// NewDecoder returns a Decoder that waits for a key frame.
+// jpegJob is a JPEG region to decode into Decoder.lossy.
+type jpegJob struct {
+	off, w, h, quality int
+	data               []byte
+	err                error
+}
+
+// decRecord is one validated tile record.
+type decRecord struct {
+	x0, y0, tw, th int // the tile
+	cx, cy, cw, ch int // the copied rectangle, frame coordinates
+	rx, ry, rw, rh int // the painted region, frame coordinates
+	enc            byte
+	copy           bool
+	dx, dy         int
+	data           []byte // pixel data of the encoding (JPEG: unused)
+	n              int    // palette: colours; shared: offset of the chunk's palette in pals
+	wide           bool   // shared: 2-byte indices
+	snapOff        int    // copy: offset of the source pixels in snap
+	lossyOff       int    // JPEG: offset of the decoded pixels in lossy
+}
+
+// NewDecoder returns a Decoder that waits for a key frame. Close it to stop
+// its worker goroutines (WithDecoderConcurrency).
 func NewDecoder(opts ...DecoderOption) (*Decoder, error) {
-	o := decoderOptions{maxPixels: defaultMaxPixels, maxMessage: defaultMaxMessage}
+	o := decoderOptions{maxPixels: defaultMaxPixels, maxMessage: defaultMaxMessage, concurrency: runtime.GOMAXPROCS(0)}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
@@ -42,27 +75,31 @@ func NewDecoder(opts ...DecoderOption) (*Decoder, error) {
 	}
 	// The real bound on output is the capacity Decode hands to DecodeAll (the
 	// declared size); these limits are a second fence.
-	maxRaw := uint64(o.maxPixels)*3 + uint64(o.maxPixels/(TileSize*TileSize)+2*MaxDimension/TileSize+3)*maxRecordExtra
+	maxTiles := o.maxPixels/(TileSize*TileSize) + 2*MaxDimension/TileSize + 3
 	zdec, err := zstd.NewReader(nil,
 		zstd.WithDecoderConcurrency(1),
-		zstd.WithDecoderMaxMemory(maxRaw),
+		zstd.WithDecoderMaxMemory(uint64(maxTiles)*maxRecord),
 		zstd.WithDecoderMaxWindow(zstdMaxWindow),
 		zstd.WithDecodeAllCapLimit(true),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("codec: zstd decoder: %w", err)
 	}
-	return &Decoder{zdec: zdec, maxPixels: o.maxPixels, maxMessage: o.maxMessage}, nil
+	d := &Decoder{zdec: zdec, maxPixels: o.maxPixels, maxMessage: o.maxMessage, jdecs: make([]jpegDecoder, o.concurrency)}
+	d.pool = newPool(o.concurrency, d.jpegTask)
+	return d, nil
 }
 
-// Close releases the decoder. It is idempotent; Decode then returns ErrClosed.
+// Close stops the decoder's workers and releases it. It is idempotent;
+// Decode then returns ErrClosed.
 func (d *Decoder) Close() error {
 	if d.closed {
 		return nil
 	}
 	d.closed = true
+	d.pool.close()
 	d.zdec.Close()
-	d.img, d.scratch, d.rects = nil, nil, nil
+	d.img, d.raw, d.recs, d.pals, d.snap, d.lossy, d.rects, d.jpegs, d.jdecs = nil, nil, nil, nil, nil, nil, nil, nil, nil
 	return nil
 }
 
@@ -80,6 +117,8 @@ func (d *Decoder) Image() *image.RGBA { return d.img }
 // corrupted picture is never shown as good; the caller then asks the sender for
 // a key frame. The whole message is validated before the framebuffer is
 // touched, so a failed message leaves the framebuffer as it was.
+//
+// In steady state Decode does not allocate, JPEG regions included.
 func (d *Decoder) Decode(msg []byte) (Update, error) {
 	if d.closed {
 		return Update{}, ErrClosed
@@ -96,7 +135,7 @@ func (d *Decoder) decode(msg []byte) (Update, error) {
 	if len(msg) > d.maxMessage {
 		return Update{}, fmt.Errorf("%w: message of %d bytes, limit %d", ErrTooLarge, len(msg), d.maxMessage)
 	}
-	h, err := parseHeader(msg)
+	h, err := parseHeader(msg, &d.chunks)
 	if err != nil {
 		return Update{}, err
 	}
@@ -113,25 +152,18 @@ func (d *Decoder) decode(msg []byte) (Update, error) {
 			return Update{}, fmt.Errorf("%w: delta %d after message %d", ErrNeedKeyFrame, h.Seq, d.seq)
 		}
 	}
-	records, err := d.payload(&h, msg[HeaderSize:])
-	if err != nil {
-		return Update{}, err
-	}
-	tilesX, _ := tileGrid(h.Width, h.Height)
-	if err := validateRecords(records, h.Tiles, tilesX, h.Width, h.Height); err != nil {
+	if err := d.parse(h, msg); err != nil {
 		return Update{}, err
 	}
 
+	// Valid: now the picture may change.
 	if h.Key && (d.img == nil || d.img.Rect.Dx() != h.Width || d.img.Rect.Dy() != h.Height) {
 		d.img = image.NewRGBA(image.Rect(0, 0, h.Width, h.Height))
 	}
+	d.takeCopySources()
 	d.rects = d.rects[:0]
-	prev := -1
-	for p := records; len(p) > 0; {
-		var r record
-		r, p, _ = nextRecord(p, prev, tilesX, h.Width, h.Height)
-		prev = r.index
-		d.paint(r, tilesX)
+	for i := range d.recs {
+		d.paint(&d.recs[i])
 	}
 	d.rects = mergeRows(d.rects)
 	d.seq = h.Seq
@@ -139,67 +171,427 @@ func (d *Decoder) decode(msg []byte) (Update, error) {
 	return Update{Key: h.Key, Seq: h.Seq, Width: h.Width, Height: h.Height, Rects: d.rects}, nil
 }
 
-// payload returns the tile records of a message, decompressed into a reused
-// buffer no larger than the declared size.
-func (d *Decoder) payload(h *header, p []byte) ([]byte, error) {
-	if h.method == methodNone {
-		return p, nil
-	}
-	var zh zstd.Header
-	if err := zh.Decode(p); err != nil {
-		return nil, fmt.Errorf("%w: zstd frame header: %w", ErrCorrupt, err)
-	}
-	switch {
-	case zh.Skippable || zh.DictionaryID != 0:
-		return nil, fmt.Errorf("%w: zstd frame is skippable or needs a dictionary", ErrCorrupt)
-	case zh.HasFCS && zh.FrameContentSize != uint64(h.rawLen):
-		return nil, fmt.Errorf("%w: zstd frame holds %d bytes, header declares %d", ErrCorrupt, zh.FrameContentSize, h.rawLen)
-	}
-	if cap(d.scratch) < h.rawLen {
-		d.scratch = make([]byte, h.rawLen)
-	}
-	out, err := d.zdec.DecodeAll(p, d.scratch[:0:h.rawLen])
-	if err != nil {
-		if errors.Is(err, zstd.ErrDecoderSizeExceeded) {
-			return nil, fmt.Errorf("%w: zstd payload larger than the declared %d bytes", ErrCorrupt, h.rawLen)
+// parse decompresses and validates every chunk of msg into d.recs, decoding
+// JPEG regions into d.lossy, so that painting cannot fail.
+func (d *Decoder) parse(h Header, msg []byte) error {
+	total := 0
+	for _, c := range d.chunks[:h.Chunks] {
+		if c.method != methodNone {
+			total += c.rawLen
 		}
-		return nil, fmt.Errorf("%w: zstd: %w", ErrCorrupt, err)
 	}
-	if len(out) != h.rawLen {
-		return nil, fmt.Errorf("%w: zstd payload of %d bytes, header declares %d", ErrCorrupt, len(out), h.rawLen)
+	if cap(d.raw) < total {
+		d.raw = make([]byte, total)
 	}
-	return out, nil
-}
-
-// validateRecords checks every tile record so that painting cannot fail midway.
-func validateRecords(p []byte, tiles, tilesX, w, h int) error {
-	prev := -1
-	for range tiles {
-		var r record
-		var err error
-		r, p, err = nextRecord(p, prev, tilesX, w, h)
-		if err != nil {
-			return err
+	if cap(d.recs) < h.Tiles {
+		d.recs = make([]decRecord, 0, h.Tiles)
+	}
+	if cap(d.pals) < h.Chunks*maxShared {
+		d.pals = make([]uint32, h.Chunks*maxShared)
+	}
+	d.recs = d.recs[:0]
+	d.snap, d.lossy, d.jpegs = d.snap[:0], d.lossy[:0], d.jpegs[:0]
+	p := msg[HeaderSize+h.Chunks*ChunkHeaderSize:]
+	raw := d.raw[:0]
+	st := parseState{h: h, prev: -1}
+	st.tilesX, _ = tileGrid(h.Width, h.Height)
+	for i, c := range d.chunks[:h.Chunks] {
+		packed, blob := p[:c.packedLen], p[c.packedLen:c.packedLen+c.blobLen]
+		p = p[c.packedLen+c.blobLen:]
+		records := packed
+		if c.method == methodZstd {
+			var err error
+			records, err = d.unzstd(packed, raw[len(raw):len(raw):len(raw)+c.rawLen])
+			if err != nil {
+				return fmt.Errorf("chunk %d: %w", i, err)
+			}
+			raw = raw[:len(raw)+c.rawLen]
 		}
-		prev = r.index
+		st.pal = d.pals[i*maxShared : i*maxShared : (i+1)*maxShared]
+		st.palIndex = i * maxShared
+		if err := d.parseChunk(&st, records, blob, c.tiles); err != nil {
+			return fmt.Errorf("chunk %d: %w", i, err)
+		}
 	}
-	if len(p) != 0 {
-		return fmt.Errorf("%w: %d bytes after the last tile record", ErrCorrupt, len(p))
+	// The JPEG regions are independent: decode them in parallel, and report
+	// the first failure in message order.
+	d.pool.run(len(d.jpegs))
+	for i := range d.jpegs {
+		if err := d.jpegs[i].err; err != nil {
+			d.jpegs[i].err = nil
+			return fmt.Errorf("%w: JPEG region %d: %w", ErrCorrupt, i, err)
+		}
 	}
 	return nil
 }
 
-// paint draws one validated tile record and records its rectangle.
-func (d *Decoder) paint(r record, tilesX int) {
-	x0, y0 := (r.index%tilesX)*TileSize, (r.index/tilesX)*TileSize
-	w, h := min(TileSize, d.img.Rect.Dx()-x0), min(TileSize, d.img.Rect.Dy()-y0)
+// jpegTask decodes JPEG region t on pool worker w.
+func (d *Decoder) jpegTask(w, t int) {
+	j := &d.jpegs[t]
+	j.err = d.jdecs[w].decode(d.lossy[j.off:j.off+j.w*j.h*4], j.w*4, j.w, j.h, j.quality, j.data)
+}
+
+// unzstd decompresses one chunk into dst, whose capacity is the declared size.
+func (d *Decoder) unzstd(p, dst []byte) ([]byte, error) {
+	var zh zstd.Header
+	if err := zh.Decode(p); err != nil {
+		return nil, fmt.Errorf("%w: zstd frame header: %w", ErrCorrupt, err)
+	}
+	want := cap(dst)
+	switch {
+	case zh.Skippable || zh.DictionaryID != 0:
+		return nil, fmt.Errorf("%w: zstd frame is skippable or needs a dictionary", ErrCorrupt)
+	case zh.HasFCS && zh.FrameContentSize != uint64(want):
+		return nil, fmt.Errorf("%w: zstd frame holds %d bytes, chunk declares %d", ErrCorrupt, zh.FrameContentSize, want)
+	}
+	out, err := d.zdec.DecodeAll(p, dst)
+	if err != nil {
+		if errors.Is(err, zstd.ErrDecoderSizeExceeded) {
+			return nil, fmt.Errorf("%w: zstd payload larger than the declared %d bytes", ErrCorrupt, want)
+		}
+		return nil, fmt.Errorf("%w: zstd: %w", ErrCorrupt, err)
+	}
+	if len(out) != want {
+		return nil, fmt.Errorf("%w: zstd payload of %d bytes, chunk declares %d", ErrCorrupt, len(out), want)
+	}
+	return out, nil
+}
+
+// parseState carries what record parsing needs across records and chunks.
+type parseState struct {
+	h        Header
+	tilesX   int
+	prev     int      // previous tile index, across chunks
+	pal      []uint32 // the chunk's shared palette so far
+	palIndex int      // its offset in Decoder.pals
+}
+
+// parseChunk validates the records of one chunk and appends them to d.recs.
+func (d *Decoder) parseChunk(st *parseState, p, blob []byte, tiles int) error {
+	w, h := st.h.Width, st.h.Height
+	haveVec := false
+	var vdx, vdy int
+	for range tiles {
+		gap, n, ok := uvarint(p, 3)
+		if !ok {
+			return fmt.Errorf("%w: bad tile index gap", ErrCorrupt)
+		}
+		p = p[n:]
+		idx := st.prev + 1 + int(gap)
+		if gap >= 1<<21 || idx >= st.tilesX*((h+TileSize-1)/TileSize) {
+			return fmt.Errorf("%w: tile index %d+%d out of range", ErrCorrupt, st.prev+1, gap)
+		}
+		st.prev = idx
+		if len(p) < 1 {
+			return fmt.Errorf("%w: tile %d: missing operation byte", ErrCorrupt, idx)
+		}
+		op := p[0]
+		p = p[1:]
+		var r decRecord
+		r.x0, r.y0, r.tw, r.th = tileRect(idx, st.tilesX, w, h)
+		r.enc = op & opEncMask
+		copyOp := op&(opCopy|opCopySame) != 0
+		if r.enc >= numEnc || op&(opCopy|opCopySame) == opCopy|opCopySame || op&opCopyRect != 0 && !copyOp {
+			return fmt.Errorf("%w: tile %d: bad operation %#02x", ErrCorrupt, idx, op)
+		}
+		if st.h.Key && (copyOp || op&opSubRect != 0 || r.enc == encKeep) {
+			return fmt.Errorf("%w: tile %d: key frame tile copies or paints part of a tile", ErrCorrupt, idx)
+		}
+		switch {
+		case op&opCopy != 0:
+			ux, n1, ok1 := uvarint(p, 3)
+			if ok1 {
+				p = p[n1:]
+			}
+			uy, n2, ok2 := uvarint(p, 3)
+			if !ok1 || !ok2 {
+				return fmt.Errorf("%w: tile %d: bad copy vector", ErrCorrupt, idx)
+			}
+			p = p[n2:]
+			vdx, vdy, haveVec = unzigzag(ux), unzigzag(uy), true
+			fallthrough
+		case op&opCopySame != 0:
+			if !haveVec {
+				return fmt.Errorf("%w: tile %d: copy with the previous vector, but there is none", ErrCorrupt, idx)
+			}
+			r.copy, r.dx, r.dy = true, vdx, vdy
+			r.cx, r.cy, r.cw, r.ch = r.x0, r.y0, r.tw, r.th
+			if op&opCopyRect != 0 {
+				if len(p) < 4 {
+					return fmt.Errorf("%w: tile %d: truncated copy rectangle", ErrCorrupt, idx)
+				}
+				x, y, cw, ch := int(p[0]), int(p[1]), int(p[2])+1, int(p[3])+1
+				p = p[4:]
+				if x+cw > r.tw || y+ch > r.th {
+					return fmt.Errorf("%w: tile %d: copy rectangle %d,%d %dx%d outside the %dx%d tile", ErrCorrupt, idx, x, y, cw, ch, r.tw, r.th)
+				}
+				r.cx, r.cy, r.cw, r.ch = r.x0+x, r.y0+y, cw, ch
+			}
+			sx, sy := r.cx+vdx, r.cy+vdy
+			if sx < 0 || sy < 0 || sx+r.cw > w || sy+r.ch > h {
+				return fmt.Errorf("%w: tile %d: copy from (%d,%d) leaves the frame", ErrCorrupt, idx, sx, sy)
+			}
+		}
+		r.rx, r.ry, r.rw, r.rh = r.x0, r.y0, r.tw, r.th
+		if op&opSubRect != 0 {
+			if len(p) < 4 {
+				return fmt.Errorf("%w: tile %d: truncated region", ErrCorrupt, idx)
+			}
+			x, y, rw, rh := int(p[0]), int(p[1]), int(p[2])+1, int(p[3])+1
+			p = p[4:]
+			if x+rw > r.tw || y+rh > r.th {
+				return fmt.Errorf("%w: tile %d: region %d,%d %dx%d outside the %dx%d tile", ErrCorrupt, idx, x, y, rw, rh, r.tw, r.th)
+			}
+			r.rx, r.ry, r.rw, r.rh = r.x0+x, r.y0+y, rw, rh
+		}
+		if r.enc == encKeep && (!r.copy || op&opSubRect != 0) {
+			return fmt.Errorf("%w: tile %d: keep without a copy, or with a region", ErrCorrupt, idx)
+		}
+		var err error
+		p, blob, err = d.parseData(st, &r, p, blob)
+		if err != nil {
+			return fmt.Errorf("tile %d: %w", idx, err)
+		}
+		if r.copy {
+			r.snapOff = len(d.snap)
+			d.snap = grow(d.snap, r.cw*r.ch*4)
+		}
+		d.recs = append(d.recs, r)
+	}
+	if len(p) != 0 {
+		return fmt.Errorf("%w: %d bytes after the last tile record", ErrCorrupt, len(p))
+	}
+	if len(blob) != 0 {
+		return fmt.Errorf("%w: %d bytes of JPEG data left over", ErrCorrupt, len(blob))
+	}
+	return nil
+}
+
+// parseData validates the pixel data of r's encoding at the start of p and
+// returns the rest of p and of blob.
+func (d *Decoder) parseData(st *parseState, r *decRecord, p, blob []byte) ([]byte, []byte, error) {
+	pixels := r.rw * r.rh
+	size := 0
+	switch r.enc {
+	case encKeep:
+	case encSolid:
+		size = 3
+	case encPalette:
+		if len(p) < 1 {
+			return nil, nil, fmt.Errorf("%w: missing palette size", ErrCorrupt)
+		}
+		n := int(p[0]) + 1
+		bits := paletteBits(n)
+		size = 1 + 3*n + (r.rw*bits+7)/8*r.rh
+		if len(p) < size {
+			break
+		}
+		r.n = n
+		if !indicesBelow(p[1+3*n:size], r.rw, r.rh, bits, n) {
+			return nil, nil, fmt.Errorf("%w: palette index out of range (%d colours)", ErrCorrupt, n)
+		}
+	case encShared:
+		added, k, ok := uvarint(p, 2)
+		if !ok || added > uint64(cap(st.pal)-len(st.pal)) {
+			return nil, nil, fmt.Errorf("%w: bad count of shared palette colours", ErrCorrupt)
+		}
+		colours := len(st.pal) + int(added)
+		r.wide = colours > 256
+		size = k + 3*int(added) + pixels
+		if r.wide {
+			size += pixels
+		}
+		if len(p) < size {
+			break
+		}
+		for i := range int(added) {
+			c := p[k+3*i:]
+			st.pal = append(st.pal, uint32(c[0])|uint32(c[1])<<8|uint32(c[2])<<16|0xFF000000)
+		}
+		idx := p[k+3*int(added) : size]
+		if r.wide && !wordsBelow(idx, colours) || !r.wide && !bytesBelow(idx, colours) {
+			return nil, nil, fmt.Errorf("%w: shared palette index out of range (%d colours)", ErrCorrupt, colours)
+		}
+		r.n = st.palIndex
+		r.data = idx
+		return p[size:], blob, nil
+	case encRaw, encPredict:
+		size = pixels * 3
+	case encJPEG:
+		if len(p) < 1 || p[0] < 1 || p[0] > 100 {
+			return nil, nil, fmt.Errorf("%w: bad JPEG quality", ErrCorrupt)
+		}
+		n, k, ok := uvarint(p[1:], 4)
+		if !ok || n > uint64(len(blob)) {
+			return nil, nil, fmt.Errorf("%w: bad JPEG length", ErrCorrupt)
+		}
+		r.lossyOff = len(d.lossy)
+		d.lossy = grow(d.lossy, pixels*4)
+		d.jpegs = append(d.jpegs, jpegJob{off: r.lossyOff, w: r.rw, h: r.rh, quality: int(p[0]), data: blob[:n]})
+		return p[1+k:], blob[n:], nil
+	}
+	if len(p) < size {
+		return nil, nil, fmt.Errorf("%w: %d bytes of data, need %d", ErrCorrupt, len(p), size)
+	}
+	r.data = p[:size]
+	return p[size:], blob, nil
+}
+
+// grow extends b by n bytes, reusing its capacity.
+func grow(b []byte, n int) []byte {
+	if cap(b)-len(b) < n {
+		nb := make([]byte, len(b), 2*cap(b)+n)
+		copy(nb, b)
+		b = nb
+	}
+	return b[:len(b)+n]
+}
+
+// bytesBelow reports whether every byte of p is below n.
+func bytesBelow(p []byte, n int) bool {
+	if n >= 256 {
+		return true
+	}
+	// The OR of all bytes bounds each of them; most palettes pass here.
+	var or uint64
+	i := 0
+	for ; i+8 <= len(p); i += 8 {
+		or |= binary.LittleEndian.Uint64(p[i:])
+	}
+	for _, c := range p[i:] {
+		or |= uint64(c)
+	}
+	or |= or >> 32
+	or |= or >> 16
+	or |= or >> 8
+	if int(or&0xFF) < n {
+		return true
+	}
+	for _, c := range p {
+		if int(c) >= n {
+			return false
+		}
+	}
+	return true
+}
+
+// wordsBelow reports whether every little-endian 16-bit word of p is below n.
+func wordsBelow(p []byte, n int) bool {
+	i := 0
+	var m uint16
+	for ; i+8 <= len(p); i += 8 {
+		v := binary.LittleEndian.Uint64(p[i:])
+		m = max(m, uint16(v), uint16(v>>16), uint16(v>>32), uint16(v>>48))
+	}
+	for ; i+1 < len(p); i += 2 {
+		m = max(m, binary.LittleEndian.Uint16(p[i:]))
+	}
+	return int(m) < n
+}
+
+// indicesBelow reports whether every packed index of a w x h region is below n.
+func indicesBelow(p []byte, w, h, bits, n int) bool {
+	if n == 1<<bits {
+		return true
+	}
+	rowBytes := (w*bits + 7) / 8
+	// The last byte of a row may end in padding bits, which do not count:
+	// it is checked with them cleared (padding reads as index 0).
+	tail := byte(0xFF) << ((8 - (w*bits)%8) % 8)
+	for y := range h {
+		row := p[y*rowBytes : (y+1)*rowBytes]
+		last := row[len(row)-1] & tail
+		switch bits {
+		case 8:
+			if !bytesBelow(row, n) {
+				return false
+			}
+		case 1: // n == 1: every index 0
+			for _, b := range row[:len(row)-1] {
+				if b != 0 {
+					return false
+				}
+			}
+			if last != 0 {
+				return false
+			}
+		default:
+			for _, b := range row[:len(row)-1] {
+				if maxField(b, bits) >= n {
+					return false
+				}
+			}
+			if maxField(last, bits) >= n {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// maxField returns the largest of the bits-wide fields of b (bits 2 or 4).
+func maxField(b byte, bits int) int {
+	if bits == 4 {
+		return int(max(b>>4, b&15))
+	}
+	return int(max(b>>6, b>>4&3, b>>2&3, b&3))
+}
+
+// takeCopySources copies the source of every copy record out of the picture
+// before anything is painted: copies read the previous picture.
+func (d *Decoder) takeCopySources() {
+	pix, stride := d.img.Pix, d.img.Stride
+	for i := range d.recs {
+		r := &d.recs[i]
+		if !r.copy {
+			continue
+		}
+		sx, sy := r.cx+r.dx, r.cy+r.dy
+		out := d.snap[r.snapOff : r.snapOff+r.cw*r.ch*4]
+		for y := range r.ch {
+			o := (sy+y)*stride + sx*4
+			copy(out[y*r.cw*4:(y+1)*r.cw*4], pix[o:o+r.cw*4])
+		}
+	}
+}
+
+// paint draws one validated record and records its rectangle.
+func (d *Decoder) paint(r *decRecord) {
+	pix, stride := d.img.Pix, d.img.Stride
+	if r.copy {
+		src := d.snap[r.snapOff : r.snapOff+r.cw*r.ch*4]
+		for y := range r.ch {
+			o := (r.cy+y)*stride + r.cx*4
+			copy(pix[o:o+r.cw*4], src[y*r.cw*4:])
+		}
+	}
 	switch r.enc {
 	case encSolid:
-		fillRGBA(d.img.Pix, d.img.Stride, x0, y0, w, h, r.data)
+		fillRGBA(pix, stride, r.rx, r.ry, r.rw, r.rh, r.data)
+	case encPalette:
+		putPalette(pix, stride, r.rx, r.ry, r.rw, r.rh, r.n, r.data)
+	case encShared:
+		putShared(pix, stride, r.rx, r.ry, r.rw, r.rh, d.pals[r.n:r.n+maxShared], r.data, r.wide)
 	case encRaw:
-		putRGB(d.img.Pix, d.img.Stride, x0, y0, w, h, r.data)
+		putRGB(pix, stride, r.rx, r.ry, r.rw, r.rh, r.data)
+	case encPredict:
+		putPredicted(pix, stride, r.rx, r.ry, r.rw, r.rh, r.data)
+	case encJPEG:
+		src := d.lossy[r.lossyOff : r.lossyOff+r.rw*r.rh*4]
+		for y := range r.rh {
+			o := (r.ry+y)*stride + r.rx*4
+			copy(pix[o:o+r.rw*4], src[y*r.rw*4:])
+		}
 	}
-	rect := image.Rect(x0, y0, x0+w, y0+h)
+	rect := image.Rect(r.rx, r.ry, r.rx+r.rw, r.ry+r.rh)
+	if r.copy {
+		c := image.Rect(r.cx, r.cy, r.cx+r.cw, r.cy+r.ch)
+		if r.enc == encKeep {
+			rect = c
+		} else {
+			rect = rect.Union(c)
+		}
+	}
 	if n := len(d.rects); n > 0 {
 		last := &d.rects[n-1]
 		if last.Min.Y == rect.Min.Y && last.Max.Y == rect.Max.Y && last.Max.X == rect.Min.X {

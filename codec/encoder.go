@@ -1,10 +1,10 @@
 package codec
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
 	"image"
+	"sync/atomic"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -20,28 +20,80 @@ type Image struct {
 	// outside it is not sent (until a later Damage covers it or a key frame).
 	// An empty non-nil slice means nothing changed.
 	Damage []image.Rectangle
+	// Time is when the frame was captured; the zero Time means time.Now().
+	// It times the lossless refinement of lossy regions (WithRefineDelay).
+	Time time.Time
 }
 
-// Encoder turns a sequence of frames into messages carrying the tiles that
-// changed. It keeps a copy of the previous frame. Not safe for concurrent use.
+// Encoder turns a sequence of frames into messages carrying what changed. It
+// keeps a copy of the previous frame. Not safe for concurrent use, except
+// SetQuality.
 type Encoder struct {
+	o    encoderOptions
 	zenc *zstd.Encoder
+	pool *pool
 
 	width, height  int
 	format         PixelFormat
 	tilesX, tilesY int
-	prev           []byte // previous frame, source format, stride width*4
-	changed        []bool // per tile, this Encode
-	candidate      []bool // per tile, touched by Damage
-	raw            []byte // tile records before compression
-	seq            uint32
-	needKey        bool
-	closed         bool
+	prev           []byte     // previous frame as the viewer has it (exactly, where not lossy), stride width*4
+	tiles          []tileInfo // per tile
+	changed        []bool     // per tile, this Encode
+	candidate      []bool     // per tile, touched by Damage
+	damaged        bool       // this Encode compares only candidates
+
+	jobs    []tileJob    // this message's records, in index order
+	chunks  []chunk      // this message's chunks
+	workers []worker     // per goroutine scratch
+	motion  motion       // copy detection
+	img     Image        // the frame being encoded (for the workers)
+	phase   int          // what pool tasks do
+	fuse    bool         // workers update prev as they go (no copies in the message)
+	quality atomic.Int64 // SetQuality's value, read at the start of Encode
+	lossyN  int          // tiles the viewer holds lossy
+	last    time.Time    // Time of the previous Encode
+	now     int64        // Time of this Encode, UnixNano
+	q       int          // quality of this Encode
+	seq     uint32
+	needKey bool
+	closed  bool
 }
 
-// NewEncoder returns an Encoder whose first message is a key frame.
+// tileInfo is what the encoder knows about one tile.
+type tileInfo struct {
+	// The bounding box of the pixels that changed this Encode, tile
+	// coordinates, max exclusive; valid when changed.
+	x0, y0, x1, y1 uint8
+	lossy          bool  // the viewer shows an approximation
+	since          int64 // UnixNano of the last change
+}
+
+// tileJob is one record to write.
+type tileJob struct {
+	index          int32
+	rx, ry, rw, rh uint8 // the region to paint, tile coordinates (rw, rh 0 = 64)
+	sub            bool  // region is smaller than the tile
+	copy           bool
+	crect          bool  // the copy covers only cx, cy, cw, ch
+	cx, cy, cw, ch uint8 // tile coordinates
+	keep           bool  // copy only: no region to paint
+	refine         bool  // lossless re-send of a lossy tile
+	srcLossy       bool  // the copy source includes lossy tiles
+	dx, dy         int32
+}
+
+// Phases of pool tasks.
+const (
+	phaseDiff   = iota // task = tile row
+	phaseEncode        // task = chunk
+	phaseUpdate        // task = chunk: copy its tiles into prev
+	phaseMotion        // task = tile row: choose copies
+)
+
+// NewEncoder returns an Encoder whose first message is a key frame. Close
+// it to stop its worker goroutines.
 func NewEncoder(opts ...Option) (*Encoder, error) {
-	var o encoderOptions
+	o := defaultEncoderOptions()
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
@@ -49,7 +101,7 @@ func NewEncoder(opts ...Option) (*Encoder, error) {
 	}
 	zenc, err := zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(o.level.zstd()),
-		zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderConcurrency(o.concurrency),
 		// Integrity is the transport's job (DTLS/SCTP); 4 bytes and a hash pass saved.
 		zstd.WithEncoderCRC(false),
 		zstd.WithWindowSize(zstdMaxWindow),
@@ -57,29 +109,40 @@ func NewEncoder(opts ...Option) (*Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("codec: zstd encoder: %w", err)
 	}
-	return &Encoder{zenc: zenc, needKey: true}, nil
+	e := &Encoder{o: o, zenc: zenc, needKey: true, workers: make([]worker, o.concurrency)}
+	e.quality.Store(int64(o.quality))
+	e.pool = newPool(o.concurrency, e.task)
+	return e, nil
 }
+
+// SetQuality changes the JPEG quality of photographic regions from the next
+// Encode on: 1..100, or 0 for lossless only. Out-of-range values are
+// clamped. It may be called concurrently with Encode.
+func (e *Encoder) SetQuality(q int) { e.quality.Store(int64(min(max(q, 0), 100))) }
 
 // Reset makes the next Encode write a key frame, e.g. when a viewer joins or
 // reports ErrNeedKeyFrame.
 func (e *Encoder) Reset() { e.needKey = true }
 
-// Close releases the encoder. It is idempotent; Encode then returns ErrClosed.
+// Close stops the encoder's workers and releases it. It is idempotent;
+// Encode then returns ErrClosed.
 func (e *Encoder) Close() error {
 	if e.closed {
 		return nil
 	}
 	e.closed = true
-	e.prev, e.raw, e.changed, e.candidate = nil, nil, nil, nil
+	e.pool.close()
+	e.prev, e.tiles, e.changed, e.candidate, e.jobs, e.chunks, e.workers = nil, nil, nil, nil, nil, nil, nil
 	return e.zenc.Close()
 }
 
 // Encode compares img with the previous image it was given and appends to dst
-// one message holding the changed tiles. A key frame (every tile) is written
-// when key is true, on the first call, after Reset, and when the size or pixel
-// format changes. When nothing changed it returns dst unchanged (same length).
-// A change in only the 4th byte of pixels counts as no change. In steady state
-// (same size, dst reused by the caller) Encode does not allocate.
+// one message holding what changed. A key frame (every tile) is written when
+// key is true, on the first call, after Reset, and when the size or pixel
+// format changes. When nothing is to be sent it returns dst unchanged (same
+// length). A change in only the 4th byte of pixels counts as no change. In
+// steady state (same size, dst reused by the caller) Encode does not
+// allocate.
 func (e *Encoder) Encode(dst []byte, img Image, key bool) ([]byte, error) {
 	if e.closed {
 		return dst, ErrClosed
@@ -92,34 +155,33 @@ func (e *Encoder) Encode(dst []byte, img Image, key bool) ([]byte, error) {
 		key = true
 	}
 	key = key || e.needKey
+	now := img.Time
+	if now.IsZero() {
+		now = time.Now()
+	}
+	dt := now.Sub(e.last)
+	if e.last.IsZero() {
+		dt = 0
+	}
+	e.last, e.now = now, now.UnixNano()
+	e.q = int(e.quality.Load())
+	e.img = img
+	defer func() { e.img = Image{} }() // do not keep the caller's pixels
 
-	var n int
 	if key {
-		n = e.takeAll(&img)
+		e.planKey()
 	} else {
-		n = e.diff(&img)
-	}
-	if n == 0 {
-		return dst, nil
-	}
-
-	e.raw = e.raw[:0]
-	for idx, c := range e.changed {
-		if c {
-			e.raw = e.appendTile(e.raw, &img, idx)
+		if !e.diff() {
+			e.planRefine(dt)
+			if len(e.jobs) == 0 {
+				return dst, nil
+			}
+		} else {
+			e.motion.find(e)
+			e.plan(dt)
 		}
 	}
-
-	start := len(dst)
-	dst = append(dst, make([]byte, HeaderSize)...)
-	dst = e.zenc.EncodeAll(e.raw, dst)
-	method := byte(methodZstd)
-	if len(dst)-start-HeaderSize >= len(e.raw) {
-		// Incompressible (noise, tiny messages): send as is.
-		dst = append(dst[:start+HeaderSize], e.raw...)
-		method = methodNone
-	}
-	putHeader(dst[start:], key, method, n, e.seq, e.width, e.height, len(e.raw), len(dst)-start-HeaderSize)
+	dst = e.write(dst, key)
 	e.seq++
 	e.needKey = false
 	return dst, nil
@@ -150,112 +212,95 @@ func (e *Encoder) resize(w, h int, f PixelFormat) {
 	} else {
 		e.prev = make([]byte, w*h*4)
 	}
-	if cap(e.changed) >= n {
-		e.changed, e.candidate = e.changed[:n], e.candidate[:n]
+	if cap(e.tiles) >= n {
+		e.tiles, e.changed, e.candidate = e.tiles[:n], e.changed[:n], e.candidate[:n]
 	} else {
-		e.changed, e.candidate = make([]bool, n), make([]bool, n)
+		e.tiles, e.changed, e.candidate = make([]tileInfo, n), make([]bool, n), make([]bool, n)
 	}
+	clear(e.tiles)
+	e.lossyN = 0
+	e.motion.reset()
 }
 
-// takeAll marks every tile changed and keeps a copy of the frame.
-func (e *Encoder) takeAll(img *Image) int {
-	w4 := e.width * 4
-	for y := range e.height {
-		copy(e.prev[y*w4:(y+1)*w4], img.Pix[y*img.Stride:])
+// planKey lists every tile, whole.
+func (e *Encoder) planKey() {
+	n := e.tilesX * e.tilesY
+	e.jobs = e.jobs[:0]
+	for i := range n {
+		e.jobs = append(e.jobs, tileJob{index: int32(i)})
 	}
-	for i := range e.changed {
-		e.changed[i] = true
+	for i := range e.tiles {
+		e.tiles[i] = tileInfo{since: e.now}
 	}
-	return len(e.changed)
+	e.lossyN = 0
+	e.motion.reset()
 }
 
-// markDamage sets candidate for the tiles touched by damage and reports
-// whether there is any.
-func (e *Encoder) markDamage(damage []image.Rectangle) bool {
-	clear(e.candidate)
-	found := false
-	bounds := image.Rect(0, 0, e.width, e.height)
-	for _, r := range damage {
-		r = r.Intersect(bounds)
-		if r.Empty() {
+// plan lists the changed tiles (with their copies, found by motion) and the
+// lossy tiles due for refinement, in index order.
+func (e *Encoder) plan(dt time.Duration) {
+	e.jobs = e.jobs[:0]
+	budget := e.refineBudget(dt)
+	for i, c := range e.changed {
+		t := &e.tiles[i]
+		if !c {
+			if budget > 0 && e.dueRefine(t) {
+				budget--
+				e.jobs = append(e.jobs, tileJob{index: int32(i), refine: true})
+			}
 			continue
 		}
-		found = true
-		for ty := r.Min.Y / TileSize; ty <= (r.Max.Y-1)/TileSize; ty++ {
-			row := e.candidate[ty*e.tilesX : (ty+1)*e.tilesX]
-			for tx := r.Min.X / TileSize; tx <= (r.Max.X-1)/TileSize; tx++ {
-				row[tx] = true
-			}
+		t.since = e.now
+		j := tileJob{index: int32(i)}
+		_, _, tw, th := tileRect(i, e.tilesX, e.width, e.height)
+		if m := e.motion.tile(i); m.ok {
+			j.copy, j.dx, j.dy, j.srcLossy = true, m.dx, m.dy, m.srcLossy
+			j.rx, j.ry, j.rw, j.rh = m.x0, m.y0, m.x1-m.x0, m.y1-m.y0
+			j.keep = m.x1 == 0
+			j.cx, j.cy, j.cw, j.ch = m.cx0, m.cy0, m.cx1-m.cx0, m.cy1-m.cy0
+			j.crect = int(j.cw) != tw || int(j.ch) != th
+		} else {
+			j.rx, j.ry, j.rw, j.rh = t.x0, t.y0, t.x1-t.x0, t.y1-t.y0
 		}
+		j.sub = !j.keep && (int(j.rw) != tw || int(j.rh) != th)
+		e.jobs = append(e.jobs, j)
 	}
-	return found
 }
 
-// diff marks the tiles whose colours differ from the previous frame and brings
-// the kept copy up to date. Rows are compared whole first, so an unchanged
-// frame costs one bytes.Equal pass; only rows that differ are split into tile
-// spans.
-func (e *Encoder) diff(img *Image) int {
-	clear(e.changed)
-	damaged := img.Damage != nil
-	if damaged && !e.markDamage(img.Damage) {
+// planRefine lists only lossy tiles due for refinement (nothing changed).
+func (e *Encoder) planRefine(dt time.Duration) {
+	e.jobs = e.jobs[:0]
+	if e.lossyN == 0 {
+		return
+	}
+	budget := e.refineBudget(dt)
+	for i := range e.tiles {
+		if budget == 0 {
+			break
+		}
+		if e.dueRefine(&e.tiles[i]) {
+			budget--
+			e.jobs = append(e.jobs, tileJob{index: int32(i), refine: true})
+		}
+	}
+}
+
+// refineSpread is how long a refinement wave of the whole screen takes at
+// most after WithRefineDelay: the lossless re-sends are spread over the
+// messages of this period instead of arriving in one burst.
+const refineSpread = 500 * time.Millisecond
+
+// refineBudget is how many lossy tiles this message may refine: a share of
+// the lossy tiles proportional to the time since the previous message.
+func (e *Encoder) refineBudget(dt time.Duration) int {
+	if e.lossyN == 0 {
 		return 0
 	}
-	const span = TileSize * 4
-	w4 := e.width * 4
-	n := 0
-	for ty := range e.tilesY {
-		changed := e.changed[ty*e.tilesX : (ty+1)*e.tilesX]
-		var cand []bool
-		wholeRow := true
-		if damaged {
-			cand = e.candidate[ty*e.tilesX : (ty+1)*e.tilesX]
-			some := false
-			for _, c := range cand {
-				some = some || c
-				wholeRow = wholeRow && c
-			}
-			if !some {
-				continue
-			}
-		}
-		for y := ty * TileSize; y < min(ty*TileSize+TileSize, e.height); y++ {
-			cur := img.Pix[y*img.Stride : y*img.Stride+w4]
-			old := e.prev[y*w4 : y*w4+w4]
-			if wholeRow && bytes.Equal(cur, old) {
-				continue
-			}
-			for tx := range e.tilesX {
-				if cand != nil && !cand[tx] {
-					continue
-				}
-				s := tx * span
-				c, o := cur[s:min(s+span, w4)], old[s:min(s+span, w4)]
-				if !changed[tx] {
-					if bytes.Equal(c, o) {
-						continue
-					}
-					if !equalRGB(c, o) {
-						changed[tx] = true
-						n++
-					}
-				}
-				copy(o, c)
-			}
-		}
-	}
-	return n
+	dt = min(max(dt, 0), refineSpread)
+	n := (int64(e.lossyN)*int64(dt) + int64(refineSpread) - 1) / int64(refineSpread)
+	return max(int(n), 8)
 }
 
-// appendTile appends the tile record of tile idx.
-func (e *Encoder) appendTile(dst []byte, img *Image, idx int) []byte {
-	x0, y0 := (idx%e.tilesX)*TileSize, (idx/e.tilesX)*TileSize
-	w, h := min(TileSize, e.width-x0), min(TileSize, e.height-y0)
-	dst = binary.AppendUvarint(dst, uint64(idx))
-	if solidTile(img.Pix, img.Stride, x0, y0, w, h) {
-		dst = append(dst, encSolid)
-		return appendSolidRGB(dst, img.Pix, y0*img.Stride+x0*4, img.Format)
-	}
-	dst = append(dst, encRaw)
-	return appendTileRGB(dst, img.Pix, img.Stride, x0, y0, w, h, img.Format)
+func (e *Encoder) dueRefine(t *tileInfo) bool {
+	return t.lossy && e.now-t.since >= int64(e.o.refineDelay)
 }

@@ -70,13 +70,20 @@ func (s session) decoderAt(t testing.TB, n int, opts ...DecoderOption) *Decoder 
 	return d
 }
 
+// chunksOf parses the header and chunk table of a valid message.
+func chunksOf(t testing.TB, msg []byte) (Header, []chunkHeader) {
+	t.Helper()
+	var cs [MaxChunks]chunkHeader
+	h, err := parseHeader(msg, &cs)
+	require.NoError(t, err)
+	return h, cs[:h.Chunks]
+}
+
 func TestSessionMethods(t *testing.T) {
-	h, err := parseHeader(newSession(t, 200, 150, false).msgs[1])
-	require.NoError(t, err)
-	assert.Equal(t, byte(methodZstd), h.method)
-	h, err = parseHeader(newSession(t, 200, 150, true).msgs[1])
-	require.NoError(t, err)
-	assert.Equal(t, byte(methodNone), h.method)
+	_, cs := chunksOf(t, newSession(t, 200, 150, false).msgs[0])
+	assert.Equal(t, byte(methodZstd), cs[0].method)
+	_, cs = chunksOf(t, newSession(t, 48, 40, true).msgs[1])
+	assert.Equal(t, byte(methodNone), cs[0].method)
 }
 
 // requireNeedsKey checks that after an error the next good delta is refused and
@@ -158,9 +165,10 @@ func TestTooLarge(t *testing.T) {
 	// The largest frame the format can declare (65535x65535, 4.3 Gpx, 17 GB as
 	// RGBA; 100000x100000 does not fit the 16-bit fields), with a plausible
 	// header and a tiny payload.
-	msg := make([]byte, HeaderSize+16)
+	msg := make([]byte, HeaderSize+ChunkHeaderSize+16)
 	const tiles = 1024 * 1024
-	putHeader(msg, true, methodZstd, tiles, 0, 65535, 65535, tiles*100, 16)
+	putHeader(msg, true, 0, 65535, 65535, tiles, 1)
+	putChunkHeader(msg[HeaderSize:], chunkHeader{method: methodZstd, tiles: tiles, rawLen: tiles * 100, packedLen: 16})
 	_, err := ReadHeader(msg)
 	require.NoError(t, err, "the header itself is valid")
 
@@ -204,10 +212,10 @@ func TestTooLarge(t *testing.T) {
 func TestVersion(t *testing.T) {
 	s := newSession(t, 80, 80, false)
 	msg := append([]byte(nil), s.msgs[0]...)
-	msg[2] = 2
+	msg[2] = 3
 	h, err := ReadHeader(msg)
 	require.ErrorIs(t, err, ErrVersion)
-	assert.Equal(t, 2, h.Version)
+	assert.Equal(t, 3, h.Version)
 	d := s.decoderAt(t, 0)
 	_, err = d.Decode(msg)
 	require.ErrorIs(t, err, ErrVersion)
@@ -253,9 +261,7 @@ func TestNeedKeyFrame(t *testing.T) {
 	})
 	t.Run("after corrupt", func(t *testing.T) {
 		d := s.decoderAt(t, 1)
-		bad := append([]byte(nil), s.msgs[1]...)
-		bad[len(bad)-1] ^= 0xFF
-		bad[len(bad)-2] ^= 0xFF
+		bad := shrinkLast(t, append([]byte(nil), s.msgs[1]...), 1)
 		_, err := d.Decode(bad)
 		require.Error(t, err)
 		requireNeedsKey(t, d, s, s.msgs[1], s.frames[0])
@@ -264,28 +270,40 @@ func TestNeedKeyFrame(t *testing.T) {
 		d := s.decoderAt(t, 1)
 		other := newSession(t, 64, 64, false)
 		bad := append([]byte(nil), other.msgs[0]...)
-		bad = bad[:len(bad)-3]
-		binary.LittleEndian.PutUint32(bad[20:], uint32(len(bad)-HeaderSize))
+		bad = shrinkLast(t, bad, 3)
 		_, err := d.Decode(bad)
 		require.ErrorIs(t, err, ErrCorrupt)
 		requireNeedsKey(t, d, s, s.msgs[1], s.frames[0])
 	})
 }
 
-// rawMessage builds an uncompressed message around hand-made tile records.
-func rawMessage(key bool, tiles int, seq uint32, w, h int, records []byte) []byte {
-	msg := make([]byte, HeaderSize, HeaderSize+len(records))
-	putHeader(msg, key, methodNone, tiles, seq, w, h, len(records), len(records))
-	return append(msg, records...)
+// rawMessage builds a message of one uncompressed chunk around hand-made
+// tile records and JPEG data.
+func rawMessage(key bool, tiles int, seq uint32, w, h int, records []byte, blob ...byte) []byte {
+	msg := make([]byte, HeaderSize+ChunkHeaderSize, HeaderSize+ChunkHeaderSize+len(records)+len(blob))
+	putHeader(msg, key, seq, w, h, tiles, 1)
+	putChunkHeader(msg[HeaderSize:], chunkHeader{method: methodNone, tiles: tiles, rawLen: len(records), packedLen: len(records), blobLen: len(blob)})
+	return append(append(msg, records...), blob...)
+}
+
+// shrinkLast cuts n bytes from the end of a message and from the packed
+// records of its last chunk.
+func shrinkLast(t testing.TB, msg []byte, n int) []byte {
+	h, cs := chunksOf(t, msg)
+	last := cs[len(cs)-1]
+	require.Zero(t, last.blobLen)
+	last.packedLen -= n
+	if last.method == methodNone {
+		last.rawLen -= n
+	}
+	putChunkHeader(msg[HeaderSize+(h.Chunks-1)*ChunkHeaderSize:], last)
+	return msg[:len(msg)-n]
 }
 
 func TestMalformed(t *testing.T) {
 	// 130x70: 3x2 tiles; tile 2 is 2x64, tile 5 is 2x6.
-	solid := func(idx byte) []byte { return []byte{idx, encSolid, 1, 2, 3} }
-	var allSolid []byte
-	for i := range 6 {
-		allSolid = append(allSolid, solid(byte(i))...)
-	}
+	solid := []byte{0, encSolid, 1, 2, 3} // the next tile, solid
+	allSolid := bytes.Repeat(solid, 6)
 	good := rawMessage(true, 6, 0, 130, 70, allSolid)
 	d, err := NewDecoder()
 	require.NoError(t, err)
@@ -306,30 +324,60 @@ func TestMalformed(t *testing.T) {
 		mut(m)
 		return m
 	}
+	delta := func(records []byte, blob ...byte) []byte { return rawMessage(false, 1, 2, 130, 70, records, blob...) }
+	cat := func(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
 	cases := map[string][]byte{
-		"empty":          {},
-		"magic":          header(func(m []byte) { m[0] = 'X' }),
-		"short header":   good[:HeaderSize-1],
-		"flags":          header(func(m []byte) { m[3] |= 0x80 }),
-		"method":         header(func(m []byte) { m[4] = 7 }),
-		"zero width":     header(func(m []byte) { m[12], m[13] = 0, 0 }),
-		"zero height":    header(func(m []byte) { m[14], m[15] = 0, 0 }),
-		"no tiles":       rawMessage(false, 0, 2, 130, 70, nil),
-		"too many tiles": header(func(m []byte) { m[5] = 7 }),
-		"key missing":    rawMessage(true, 5, 0, 130, 70, allSolid[:25]),
-		"payload len":    header(func(m []byte) { m[20]++ }),
-		"raw len":        header(func(m []byte) { m[16]++ }),
-		"raw len small":  rawMessage(false, 2, 2, 130, 70, solid(0)),
-		"raw len big":    rawMessage(false, 1, 2, 130, 70, append(solid(0), make([]byte, 64*64*3)...)),
-		"order":          rawMessage(false, 2, 2, 130, 70, append(solid(1), solid(0)...)),
-		"repeat":         rawMessage(false, 2, 2, 130, 70, append(solid(1), solid(1)...)),
-		"index range":    rawMessage(false, 1, 2, 130, 70, solid(6)),
-		"encoding":       rawMessage(false, 1, 2, 130, 70, []byte{0, 2, 1, 2, 3}),
-		"short raw":      rawMessage(false, 1, 2, 130, 70, raw5[:len(raw5)-1]),
-		"raw as full":    rawMessage(false, 1, 2, 130, 70, append([]byte{2, encRaw}, make([]byte, 6*64*3)...)),
-		"trailing":       rawMessage(false, 1, 2, 130, 70, append(solid(0), 0, 0)),
-		"varint":         rawMessage(false, 1, 2, 130, 70, []byte{0x80, 0x00, encSolid, 1, 2, 3}),
-		"zstd garbage":   header(func(m []byte) { m[4] = methodZstd }),
+		"empty":           {},
+		"magic":           header(func(m []byte) { m[0] = 'X' }),
+		"short header":    good[:HeaderSize-1],
+		"short table":     good[:HeaderSize+ChunkHeaderSize-1],
+		"flags":           header(func(m []byte) { m[3] |= 0x80 }),
+		"method":          header(func(m []byte) { m[HeaderSize] = 7 }),
+		"zero width":      header(func(m []byte) { m[8], m[9] = 0, 0 }),
+		"zero height":     header(func(m []byte) { m[10], m[11] = 0, 0 }),
+		"no tiles":        rawMessage(false, 0, 2, 130, 70, nil),
+		"too many tiles":  header(func(m []byte) { m[12] = 7 }),
+		"no chunks":       header(func(m []byte) { m[15] = 0 }),
+		"more chunks":     header(func(m []byte) { m[15] = 2 }),
+		"chunk tiles":     header(func(m []byte) { m[HeaderSize+1] = 5 }),
+		"key missing":     rawMessage(true, 5, 0, 130, 70, allSolid[:25]),
+		"raw len":         header(func(m []byte) { m[HeaderSize+4]++ }),
+		"packed len":      header(func(m []byte) { m[HeaderSize+8]++ }),
+		"blob len":        header(func(m []byte) { m[HeaderSize+12]++ }),
+		"raw len small":   rawMessage(false, 2, 2, 130, 70, solid),
+		"raw len big":     delta(append(bytes.Clone(solid), make([]byte, maxRecord)...)),
+		"index range":     delta([]byte{6, encSolid, 1, 2, 3}),
+		"gap varint":      delta([]byte{0x80, 0x80, 0x80, 0x01, encSolid, 1, 2, 3}),
+		"gap minimal":     delta([]byte{0x80, 0x00, encSolid, 1, 2, 3}),
+		"encoding":        delta([]byte{0, 7, 1, 2, 3}),
+		"encoding 15":     delta([]byte{0, 15, 1, 2, 3}),
+		"reserved op":     delta([]byte{0, 0x80 | encSolid, 1, 2, 3}),
+		"both copies":     delta([]byte{1, opCopy | opCopySame | encKeep, 0, 0}),
+		"short raw":       delta(raw5[:len(raw5)-1]),
+		"short predicted": delta(append([]byte{5, encPredict}, make([]byte, 2*6*3-1)...)),
+		"raw as full":     delta(append([]byte{2, encRaw}, make([]byte, 6*64*3)...)),
+		"trailing":        delta(append(bytes.Clone(solid), 0, 0)),
+		"keep no copy":    delta([]byte{0, encKeep, 0, 0}),
+		"keep sub-rect":   delta([]byte{1, opCopy | opSubRect | encKeep, 0, 0, 0, 0, 0, 0}),
+		"copy outside":    delta([]byte{0, opCopy | encKeep, 1, 0}), // dx = -1
+		"copy outside 2":  delta([]byte{4, opCopy | encKeep, 0, 2}), // dy = +1 from the bottom row
+		"copy same none":  delta([]byte{1, opCopySame | encKeep, 0, 0}),
+		"copy in key":     rawMessage(true, 6, 0, 130, 70, cat([]byte{0, opCopy | encSolid, 0, 0, 1, 2, 3}, allSolid[5:])),
+		"sub-rect in key": rawMessage(true, 6, 0, 130, 70,
+			cat([]byte{0, opSubRect | encSolid, 0, 0, 63, 63, 1, 2, 3}, allSolid[5:])),
+		"sub-rect out":    delta([]byte{2, opSubRect | encSolid, 1, 0, 1, 0, 1, 2, 3}), // 2 wide from x=1
+		"sub-rect short":  delta([]byte{2, opSubRect | encSolid, 0, 0}),
+		"palette index":   delta(cat([]byte{5, encPalette, 2}, make([]byte, 9), bytes.Repeat([]byte{0xF0}, 6))),
+		"palette short":   delta(cat([]byte{5, encPalette, 2}, make([]byte, 9), bytes.Repeat([]byte{0}, 5))),
+		"shared index":    delta(cat([]byte{5, encShared, 1, 9, 9, 9}, bytes.Repeat([]byte{1}, 12))),
+		"shared empty":    delta(cat([]byte{5, encShared, 0}, bytes.Repeat([]byte{0}, 12))),
+		"shared overflow": delta(cat([]byte{5, encShared, 0x81, 0x02}, make([]byte, 3*257+12))),
+		"jpeg quality":    delta([]byte{5, encJPEG, 0, 0}),
+		"jpeg quality 2":  delta([]byte{5, encJPEG, 101, 0}),
+		"jpeg length":     delta([]byte{5, encJPEG, 80, 5}, 1, 2),
+		"jpeg garbage":    delta([]byte{5, encJPEG, 80, 2}, 1, 2),
+		"blob left over":  delta(solid, 1, 2, 3),
+		"zstd garbage":    header(func(m []byte) { m[HeaderSize] = methodZstd }),
 	}
 	for name, msg := range cases {
 		_, err := d.Decode(msg)
@@ -347,18 +395,17 @@ func TestMalformed(t *testing.T) {
 
 func TestZstdDeclaredSize(t *testing.T) {
 	s := newSession(t, 200, 150, false)
-	m := s.msgs[1]
-	h, err := parseHeader(m)
-	require.NoError(t, err)
-	require.Equal(t, byte(methodZstd), h.method)
+	m := s.msgs[0]
+	_, cs := chunksOf(t, m)
+	require.Equal(t, byte(methodZstd), cs[0].method)
 	// Declare one byte less or more than the zstd frame holds.
 	for _, delta := range []int{-1, 1} {
 		bad := append([]byte(nil), m...)
-		binary.LittleEndian.PutUint32(bad[16:], uint32(h.rawLen+delta))
+		binary.LittleEndian.PutUint32(bad[HeaderSize+4:], uint32(cs[0].rawLen+delta))
 		d := s.decoderAt(t, 1)
 		_, err := d.Decode(bad)
 		require.ErrorIs(t, err, ErrCorrupt)
-		requireNeedsKey(t, d, s, m, s.frames[0])
+		requireNeedsKey(t, d, s, s.msgs[1], s.frames[0])
 	}
 }
 

@@ -5,63 +5,6 @@ import (
 	"slices"
 )
 
-// equalRGB reports whether two rows of 4-byte pixels hold the same colours,
-// ignoring every 4th byte (X or A, which capture may leave as garbage).
-// It is only called on spans bytes.Equal already found different.
-func equalRGB(a, b []byte) bool {
-	const mask64 = 0x00FFFFFF00FFFFFF
-	i := 0
-	for ; i+8 <= len(a) && i+8 <= len(b); i += 8 {
-		if (binary.LittleEndian.Uint64(a[i:])^binary.LittleEndian.Uint64(b[i:]))&mask64 != 0 {
-			return false
-		}
-	}
-	for ; i+4 <= len(a) && i+4 <= len(b); i += 4 {
-		if (binary.LittleEndian.Uint32(a[i:])^binary.LittleEndian.Uint32(b[i:]))&0x00FFFFFF != 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// solidTile reports whether every pixel of the w x h tile at (x0, y0) has the
-// colour of its first pixel (4th byte ignored).
-func solidTile(pix []byte, stride, x0, y0, w, h int) bool {
-	first := binary.LittleEndian.Uint32(pix[y0*stride+x0*4:]) & 0x00FFFFFF
-	pat := uint64(first) | uint64(first)<<32
-	const mask64 = 0x00FFFFFF00FFFFFF
-	for y := y0; y < y0+h; y++ {
-		row := pix[y*stride+x0*4 : y*stride+(x0+w)*4]
-		i := 0
-		for ; i+8 <= len(row); i += 8 {
-			if binary.LittleEndian.Uint64(row[i:])&mask64 != pat {
-				return false
-			}
-		}
-		if i < len(row) && binary.LittleEndian.Uint32(row[i:])&0x00FFFFFF != first {
-			return false
-		}
-	}
-	return true
-}
-
-// appendTileRGB appends the w x h tile at (x0, y0) as packed RGB, row-major.
-func appendTileRGB(dst, pix []byte, stride, x0, y0, w, h int, f PixelFormat) []byte {
-	n := len(dst)
-	dst = slices.Grow(dst, w*h*3)[:n+w*h*3]
-	out := dst[n:]
-	for y := y0; y < y0+h; y++ {
-		row := pix[y*stride+x0*4 : y*stride+(x0+w)*4]
-		if f == BGRA {
-			packBGRA(out[:w*3], row)
-		} else {
-			packRGBA(out[:w*3], row)
-		}
-		out = out[w*3:]
-	}
-	return dst
-}
-
 // packBGRA writes the B, G, R, X pixels of src to dst as R, G, B, 4 pixels
 // (16 bytes in, 12 out) per step; a byte-at-a-time loop was a third of the
 // time of a key frame.
@@ -103,15 +46,6 @@ func packRGBA(dst, src []byte) {
 	}
 }
 
-// appendSolidRGB appends the colour of the pixel at off as R, G, B.
-func appendSolidRGB(dst, pix []byte, off int, f PixelFormat) []byte {
-	s := pix[off : off+4]
-	if f == BGRA {
-		return append(dst, s[2], s[1], s[0])
-	}
-	return append(dst, s[0], s[1], s[2])
-}
-
 // fillRGBA paints the w x h rectangle at (x0, y0) of an RGBA framebuffer with
 // one opaque colour.
 func fillRGBA(pix []byte, stride, x0, y0, w, h int, rgb []byte) {
@@ -150,5 +84,145 @@ func unpackRGB(dst, src []byte) {
 	for len(src) >= 3 && len(dst) >= 4 {
 		dst[0], dst[1], dst[2], dst[3] = src[0], src[1], src[2], 0xFF
 		src, dst = src[3:], dst[4:]
+	}
+}
+
+// putPalette paints the w x h region at (x0, y0) of an RGBA framebuffer from
+// palette record data: the colour count minus one, the colours as RGB and
+// the packed indices (validated: each below the count).
+func putPalette(pix []byte, stride, x0, y0, w, h, n int, data []byte) {
+	var pal [256]uint32
+	for i := range n {
+		c := data[1+3*i : 4+3*i]
+		pal[i] = uint32(c[0]) | uint32(c[1])<<8 | uint32(c[2])<<16 | 0xFF000000
+	}
+	bits := paletteBits(n)
+	idx := data[1+3*n:]
+	rowBytes := (w*bits + 7) / 8
+	for y := range h {
+		row := idx[y*rowBytes : (y+1)*rowBytes]
+		out := pix[(y0+y)*stride+x0*4 : (y0+y)*stride+(x0+w)*4]
+		switch bits {
+		case 1:
+			x := 0
+			for _, b := range row {
+				if x+8 <= w {
+					o := out[x*4 : x*4+32]
+					binary.LittleEndian.PutUint32(o[0:], pal[b>>7])
+					binary.LittleEndian.PutUint32(o[4:], pal[b>>6&1])
+					binary.LittleEndian.PutUint32(o[8:], pal[b>>5&1])
+					binary.LittleEndian.PutUint32(o[12:], pal[b>>4&1])
+					binary.LittleEndian.PutUint32(o[16:], pal[b>>3&1])
+					binary.LittleEndian.PutUint32(o[20:], pal[b>>2&1])
+					binary.LittleEndian.PutUint32(o[24:], pal[b>>1&1])
+					binary.LittleEndian.PutUint32(o[28:], pal[b&1])
+					x += 8
+					continue
+				}
+				for ; x < w; x++ {
+					binary.LittleEndian.PutUint32(out[x*4:], pal[b>>7])
+					b <<= 1
+				}
+			}
+		case 2:
+			for x := range w {
+				binary.LittleEndian.PutUint32(out[x*4:], pal[row[x>>2]>>(6-2*(x&3))&3])
+			}
+		case 4:
+			for x := range w {
+				binary.LittleEndian.PutUint32(out[x*4:], pal[row[x>>1]>>(4-4*(x&1))&15])
+			}
+		case 8:
+			for x, v := range row[:w] {
+				binary.LittleEndian.PutUint32(out[x*4:], pal[v])
+			}
+		}
+	}
+}
+
+// putShared paints the w x h region at (x0, y0) from indices into a chunk's
+// shared palette of opaque RGBA words: bytes, or 16-bit words when wide.
+func putShared(pix []byte, stride, x0, y0, w, h int, pal []uint32, idx []byte, wide bool) {
+	pal = pal[:maxShared]
+	for y := range h {
+		out := pix[(y0+y)*stride+x0*4 : (y0+y)*stride+(x0+w)*4]
+		if wide {
+			row := idx[y*w*2 : (y+1)*w*2]
+			for x := range w {
+				binary.LittleEndian.PutUint32(out[x*4:], pal[binary.LittleEndian.Uint16(row[x*2:])&(maxShared-1)])
+			}
+			continue
+		}
+		for x, v := range idx[y*w : (y+1)*w] {
+			binary.LittleEndian.PutUint32(out[x*4:], pal[v])
+		}
+	}
+}
+
+// The predicted encoding is lossless photographs' raw: colours are
+// decorrelated by subtracting green from red and blue (R-G, G, B-G, modulo
+// 256) and each of the three planes is predicted from its left (a), upper
+// (b) and upper-left (c) neighbours in the region with the median edge
+// detector of LOCO-I (JPEG-LS): min(a, b) if c >= max(a, b), max(a, b) if
+// c <= min(a, b), else a + b - c; neighbours outside the region are 0. The
+// data is the residuals, value minus prediction modulo 256, pixel by pixel
+// (R-G, G, B-G). Natural pictures leave small residuals that zstd's entropy
+// stage codes in about half the bytes of raw RGB.
+
+// med is the median edge predictor, written as a clamp so that it compiles
+// to conditional moves (photographs make its branches unpredictable).
+func med(a, b, c int) int {
+	return min(max(a+b-c, min(a, b)), max(a, b))
+}
+
+// appendPredicted appends the residuals of a w x h region of 4-byte pixels
+// in format f, rows stride bytes apart.
+func appendPredicted(dst, px []byte, stride, w, h int, f PixelFormat) []byte {
+	rs, bs := uint(0), uint(16)
+	if f == BGRA {
+		rs, bs = 16, 0
+	}
+	n := len(dst)
+	dst = slices.Grow(dst, w*h*3)[:n+w*h*3]
+	out := dst[n:]
+	var rows [2][TileSize * 3]byte
+	prev, cur := &rows[0], &rows[1]
+	for y := range h {
+		row := px[y*stride : y*stride+w*4]
+		for x := range w {
+			v := binary.LittleEndian.Uint32(row[x*4:])
+			g := byte(v >> 8)
+			cur[3*x], cur[3*x+1], cur[3*x+2] = byte(v>>rs)-g, g, byte(v>>bs)-g
+		}
+		o := out[y*w*3 : (y+1)*w*3]
+		for i := range 3 {
+			o[i] = cur[i] - prev[i] // a = c = 0: the prediction is b
+		}
+		for i := 3; i < w*3; i++ {
+			o[i] = cur[i] - byte(med(int(cur[i-3]), int(prev[i]), int(prev[i-3])))
+		}
+		prev, cur = cur, prev
+	}
+	return dst
+}
+
+// putPredicted paints a predicted region into an RGBA framebuffer, opaque.
+func putPredicted(pix []byte, stride, x0, y0, w, h int, data []byte) {
+	var rows [2][TileSize * 3]byte
+	prev, cur := &rows[0], &rows[1]
+	for y := range h {
+		in := data[y*w*3 : (y+1)*w*3]
+		for i := range 3 {
+			cur[i] = in[i] + prev[i]
+		}
+		for i := 3; i < w*3; i++ {
+			cur[i] = in[i] + byte(med(int(cur[i-3]), int(prev[i]), int(prev[i-3])))
+		}
+		out := pix[(y0+y)*stride+x0*4 : (y0+y)*stride+(x0+w)*4]
+		for x := range w {
+			g := cur[3*x+1]
+			binary.LittleEndian.PutUint32(out[x*4:], uint32(cur[3*x]+g)|uint32(g)<<8|uint32(cur[3*x+2]+g)<<16|0xFF000000)
+		}
+		prev, cur = cur, prev
 	}
 }

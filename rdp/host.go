@@ -300,6 +300,7 @@ type hostSession struct {
 
 	keyReq    atomic.Bool
 	connected atomic.Bool
+	helloSent atomic.Bool // the screen starts after the hello
 
 	sendMu  sync.Mutex // the capture loop's encode+send vs. teardown
 	enc     *codec.Encoder
@@ -405,10 +406,14 @@ func (s *hostSession) run(ctx context.Context) error {
 
 	s.since = time.Now()
 	s.connected.Store(true)
+	// Listed before the hello, so a viewer that has its hello is always in
+	// Viewers().
+	s.h.add(s)
 	if err := s.control.Send(control{Type: ctlHello, Version: ProtocolVersion, ViewOnly: s.grant.ViewOnly}.marshal()); err != nil {
 		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
 	}
-	s.h.add(s)
+	s.helloSent.Store(true)
+	s.h.kick()
 	s.h.emit(EventViewerConnected, s.peer, s.grant.ViewOnly, nil)
 	o.logger.Info("viewer connected", "peer", s.peer.ID, "addr", s.peer.Addr, "viewOnly", s.grant.ViewOnly)
 
@@ -480,7 +485,7 @@ func (s *hostSession) wantsFrame() bool {
 func (s *hostSession) sendFrame(f *capture.Frame) {
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
-	if s.stopped {
+	if s.stopped || !s.helloSent.Load() {
 		return
 	}
 	if !s.wantsFrame() {

@@ -1,0 +1,501 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// Copy detection: scrolling and dragged windows move content of the
+// previous frame. The encoder finds a few candidate motion vectors by
+// matching hashes of 64-pixel row segments of the changed tiles against
+// segments of the previous frame at every horizontal offset, then tries the
+// candidates (and the previous message's vectors) on every changed tile and
+// keeps the one that leaves the smallest region to paint. Every copy is
+// verified pixel by pixel, so the result stays lossless.
+//
+// The cost is bounded: at most maxProbeTiles tiles feed the hash table,
+// 32 rows each; the previous frame is scanned on every 16th row of the
+// changed area only. Whatever the vertical offset, two of the 32
+// consecutive probe rows of a tile meet a scanned row.
+
+const (
+	probeRows     = 32 // consecutive rows per tile in the table
+	probeFirstRow = 16 // the probe rows of a full tile: 16..47, its middle
+	scanStep      = 16 // rows of the previous frame scanned: every 16th
+	maxProbeTiles = 128
+	probeBits     = 13 // table of 8192 slots for 4096 segments
+	maxCandidates = 4
+	voteBits      = 10
+	minVotes      = 1
+	// segment hashes: a polynomial over the 24-bit colours, rolled one pixel
+	// at a time over the previous frame.
+	hashBase = 0x100000001B3
+)
+
+// hashBase64 is hashBase^64, what a pixel's weight reaches when it leaves
+// the 64-pixel window.
+var hashBase64 = func() uint64 {
+	v := uint64(1)
+	for range 64 {
+		v *= hashBase
+	}
+	return v
+}()
+
+// motion holds the copy detection state and scratch of one Encoder.
+type motion struct {
+	found []tileMotion // per tile, valid when any
+	any   bool
+	last  [maxCandidates]vec // the previous message's vectors, most used first
+	nlast int
+
+	cands  [2 * maxCandidates]vec
+	ncands int
+
+	gen   uint32
+	keys  [1 << probeBits]uint64 // segment hash (0: empty in this gen)
+	gens  [1 << probeBits]uint32
+	where [1 << probeBits]uint32 // x<<16 | y of the segment in the current frame
+
+	vgen   uint32
+	vkeys  [1 << voteBits]vec
+	vgens  [1 << voteBits]uint32
+	vcount [1 << voteBits]int32
+	used   []tileVecCount // vectors used this message, for last
+}
+
+type vec struct{ dx, dy int32 }
+
+var debugMotion func(string, ...any)
+
+type tileVecCount struct {
+	v vec
+	n int
+}
+
+// tileMotion is the copy chosen for one tile: the vector, the copied
+// rectangle (tile coordinates, max exclusive) and the bounding box of what
+// is still wrong after it (x1 == 0: nothing).
+type tileMotion struct {
+	ok                 bool
+	srcLossy           bool
+	dx, dy             int32
+	cx0, cy0, cx1, cy1 uint8
+	x0, y0, x1, y1     uint8
+}
+
+func (m *motion) reset() { m.any, m.nlast = false, 0 }
+
+// tile returns the copy chosen for tile i.
+func (m *motion) tile(i int) tileMotion {
+	if !m.any {
+		return tileMotion{}
+	}
+	return m.found[i]
+}
+
+// find looks for copies for the changed tiles of e (e.changed, e.tiles
+// bounding boxes, e.prev, e.img).
+func (m *motion) find(e *Encoder) {
+	m.any = false
+	n := 0
+	bx0, by0, bx1, by1 := e.tilesX, e.tilesY, -1, -1
+	for i, c := range e.changed {
+		if c {
+			n++
+			tx, ty := i%e.tilesX, i/e.tilesX
+			bx0, by0, bx1, by1 = min(bx0, tx), min(by0, ty), max(bx1, tx), max(by1, ty)
+		}
+	}
+	if n < 2 {
+		return
+	}
+	m.ncands = 0
+	for _, v := range m.last[:m.nlast] {
+		m.addCandidate(v)
+	}
+	m.vote(e, n, bx0*TileSize, by0*TileSize, min((bx1+1)*TileSize, e.width), min((by1+1)*TileSize, e.height))
+	if m.ncands == 0 {
+		return
+	}
+	if cap(m.found) < len(e.changed) {
+		m.found = make([]tileMotion, len(e.changed))
+	}
+	m.found = m.found[:len(e.changed)]
+	e.phase = phaseMotion
+	e.pool.run(e.tilesY)
+
+	// Remember the vectors that won, most used first, for the next message.
+	m.used = m.used[:0]
+	for i, c := range e.changed {
+		if !c || !m.found[i].ok {
+			continue
+		}
+		m.any = true
+		v := vec{m.found[i].dx, m.found[i].dy}
+		k := 0
+		for k < len(m.used) && m.used[k].v != v {
+			k++
+		}
+		if k == len(m.used) {
+			m.used = append(m.used, tileVecCount{v: v})
+		}
+		m.used[k].n++
+	}
+	m.nlast = 0
+	for range maxCandidates {
+		best := -1
+		for k, u := range m.used {
+			if u.n > 0 && (best < 0 || u.n > m.used[best].n) {
+				best = k
+			}
+		}
+		if best < 0 {
+			break
+		}
+		m.last[m.nlast] = m.used[best].v
+		m.nlast++
+		m.used[best].n = 0
+	}
+}
+
+func (m *motion) addCandidate(v vec) {
+	if v == (vec{}) || m.ncands == len(m.cands) {
+		return
+	}
+	for _, c := range m.cands[:m.ncands] {
+		if c == v {
+			return
+		}
+	}
+	m.cands[m.ncands] = v
+	m.ncands++
+}
+
+// segHash hashes the 64 pixels at p (4 bytes each, 4th byte ignored).
+func segHash(p []byte) uint64 {
+	p = p[:TileSize*4]
+	var h uint64
+	for i := 0; i < len(p); i += 4 {
+		h = h*hashBase + uint64(binary.LittleEndian.Uint32(p[i:])&mask24)
+	}
+	return h
+}
+
+func probeSlot(h uint64) uint32 { return uint32((h * 0x9E3779B97F4A7C15) >> (64 - probeBits)) }
+
+// vote builds the table of probe segments of the changed tiles, scans the
+// previous frame inside (x0, y0)-(x1, y1) and adds the vectors with the most
+// matches to the candidates.
+func (m *motion) vote(e *Encoder, changed, x0, y0, x1, y1 int) {
+	img := &e.img
+	m.gen++
+	if m.gen == 0 {
+		clear(m.gens[:])
+		m.gen = 1
+	}
+	step := max(1, (changed+maxProbeTiles-1)/maxProbeTiles)
+	entries, k := 0, 0
+	for i, c := range e.changed {
+		if !c {
+			continue
+		}
+		k++
+		if k%step != 0 {
+			continue
+		}
+		tx, ty, tw, th := tileRect(i, e.tilesX, e.width, e.height)
+		if tw < TileSize || th < probeRows {
+			continue
+		}
+		first := min(probeFirstRow, th-probeRows)
+		for y := ty + first; y < ty+first+probeRows; y++ {
+			seg := img.Pix[y*img.Stride+tx*4 : y*img.Stride+tx*4+TileSize*4]
+			if bytes.Equal(seg[4:], seg[:len(seg)-4]) {
+				continue // uniform: matches everywhere
+			}
+			h := segHash(seg)
+			if h == 0 {
+				continue
+			}
+			s := probeSlot(h)
+			for m.gens[s] == m.gen && m.keys[s] != h {
+				s = (s + 1) & (1<<probeBits - 1)
+			}
+			if m.gens[s] == m.gen {
+				continue // the same content twice: keep the first
+			}
+			m.gens[s], m.keys[s], m.where[s] = m.gen, h, uint32(tx)<<16|uint32(y)
+			entries++
+		}
+	}
+	if entries == 0 || x1-x0 < TileSize {
+		return
+	}
+
+	m.vgen++
+	if m.vgen == 0 {
+		clear(m.vgens[:])
+		m.vgen = 1
+	}
+	w4 := e.width * 4
+	for y := (y0 + scanStep - 1) / scanStep * scanStep; y < y1; y += scanStep {
+		row := e.prev[y*w4 : y*w4+w4]
+		h := segHash(row[x0*4:])
+		for x := x0; ; x++ {
+			if h != 0 {
+				s := probeSlot(h)
+				for m.gens[s] == m.gen {
+					if m.keys[s] == h {
+						w := m.where[s]
+						m.addVote(vec{int32(x) - int32(w>>16), int32(y) - int32(w&0xFFFF)})
+						break
+					}
+					s = (s + 1) & (1<<probeBits - 1)
+				}
+			}
+			if x+TileSize >= x1 {
+				break
+			}
+			out := uint64(binary.LittleEndian.Uint32(row[x*4:]) & mask24)
+			in := uint64(binary.LittleEndian.Uint32(row[(x+TileSize)*4:]) & mask24)
+			h = h*hashBase - out*hashBase64 + in
+		}
+	}
+
+	// The best voted vectors become candidates.
+	if debugMotion != nil {
+		for s := range m.vkeys {
+			if m.vgens[s] == m.vgen && m.vcount[s] >= 1 {
+				debugMotion("vote %v: %d", m.vkeys[s], m.vcount[s])
+			}
+		}
+		debugMotion("entries %d, scan %d,%d-%d,%d", entries, x0, y0, x1, y1)
+	}
+	for range maxCandidates {
+		best := -1
+		for s := range m.vkeys {
+			if m.vgens[s] == m.vgen && m.vcount[s] >= minVotes && (best < 0 || m.vcount[s] > m.vcount[best]) {
+				best = s
+			}
+		}
+		if best < 0 {
+			break
+		}
+		m.addCandidate(m.vkeys[best])
+		m.vcount[best] = 0
+	}
+}
+
+func (m *motion) addVote(v vec) {
+	if v == (vec{}) {
+		return
+	}
+	s := uint32((uint64(uint32(v.dx))<<32|uint64(uint32(v.dy)))*0x9E3779B97F4A7C15>>(64-voteBits)) & (1<<voteBits - 1)
+	for range 1 << voteBits {
+		if m.vgens[s] != m.vgen {
+			m.vgens[s], m.vkeys[s], m.vcount[s] = m.vgen, v, 1
+			return
+		}
+		if m.vkeys[s] == v {
+			m.vcount[s]++
+			return
+		}
+		s = (s + 1) & (1<<voteBits - 1)
+	}
+}
+
+// chooseRow picks the copy for every changed tile of tile row ty: the
+// candidate that leaves the smallest area to paint, if smaller than painting
+// the change in place. Whole-tile copies of every candidate are tried first
+// (a few vectorised row compares each); a copy of part of the tile only with
+// the candidate that did best, as it costs a pass over the pixels.
+func (e *Encoder) chooseRow(ty int) {
+	m := &e.motion
+	for tx := range e.tilesX {
+		i := ty*e.tilesX + tx
+		m.found[i] = tileMotion{}
+		if !e.changed[i] {
+			continue
+		}
+		t := &e.tiles[i]
+		x0, y0, tw, th := tileRect(i, e.tilesX, e.width, e.height)
+		inPlace := int(t.x1-t.x0) * int(t.y1-t.y0)
+		bestCost, bestV, partialV, partialCost := inPlace, -1, 0, 1<<30
+		var best tileMotion
+		for k, v := range m.cands[:m.ncands] {
+			sx, sy := x0+int(v.dx), y0+int(v.dy)
+			if sx < 0 || sy < 0 || sx+tw > e.width || sy+th > e.height {
+				continue
+			}
+			r := e.residual(x0, y0, sx, sy, tw, th)
+			cost := int(r.x1-r.x0) * int(r.y1-r.y0)
+			if cost < partialCost {
+				partialV, partialCost = k, cost
+			}
+			if cost < bestCost {
+				r.cx1, r.cy1 = uint8(tw), uint8(th)
+				best, bestCost, bestV = r, cost, k
+				if cost == 0 {
+					break
+				}
+			}
+		}
+		if bestCost > 0 && m.ncands > 0 {
+			v := m.cands[partialV]
+			if r, cost := e.partialCopy(x0, y0, x0+int(v.dx), y0+int(v.dy), t, bestCost); cost < bestCost {
+				best, bestCost, bestV = r, cost, partialV
+			}
+		}
+		if bestV < 0 || bestCost >= inPlace {
+			continue
+		}
+		v := m.cands[bestV]
+		best.ok, best.dx, best.dy = true, v.dx, v.dy
+		best.srcLossy = e.lossyAt(x0+int(v.dx)+int(best.cx0), y0+int(v.dy)+int(best.cy0), int(best.cx1-best.cx0), int(best.cy1-best.cy0))
+		m.found[i] = best
+	}
+}
+
+// pix32 returns pixel i of a row (4th byte cleared).
+func pix32(row []byte, i int) uint32 { return binary.LittleEndian.Uint32(row[i*4:]) & mask24 }
+
+// partialCopy finds the rectangle C of the change of tile (x0, y0) that the
+// previous frame at (sx, sy) (the tile's origin moved) fixes, and the
+// bounding box of what is wrong after copying C and keeping the rest, unless
+// that is sure to be limit pixels or more.
+func (e *Encoder) partialCopy(x0, y0, sx, sy int, t *tileInfo, limit int) (tileMotion, int) {
+	const none = 1 << 30
+	img := &e.img
+	w4 := e.width * 4
+	// The part of the change whose source lies in the frame.
+	xa, xb := max(int(t.x0), -sx), min(int(t.x1), e.width-sx)
+	ya, yb := max(int(t.y0), -sy), min(int(t.y1), e.height-sy)
+	if xa >= xb || ya >= yb {
+		return tileMotion{}, none
+	}
+	rows := func(y int) (cur, in, src []byte) {
+		cur = img.Pix[(y0+y)*img.Stride+(x0+xa)*4 : (y0+y)*img.Stride+(x0+xb)*4]
+		in = e.prev[(y0+y)*w4+(x0+xa)*4 : (y0+y)*w4+(x0+xb)*4]
+		src = e.prev[(sy+y)*w4+(sx+xa)*4 : (sy+y)*w4+(sx+xb)*4]
+		return
+	}
+	fixes := func(cur, in, src []byte, i int) bool {
+		c := pix32(cur, i)
+		return c != pix32(in, i) && c == pix32(src, i)
+	}
+	// Most candidates explain nothing (video, a wrong vector) but pixels
+	// here and there by chance; moved content matches on whole areas. Four
+	// sample rows tell, and bound from below what the copy leaves wrong
+	// (changed pixels it does not fix).
+	fixed, same, changed, sampled := 0, 0, 0, 0
+	wx0, wx1, wy0, wy1 := xb, xa-1, -1, -1
+	for k := range 4 {
+		y := ya + (yb-ya-1)*k/3
+		cur, in, src := rows(y)
+		sampled += xb - xa
+		for i := range xb - xa {
+			c := pix32(cur, i)
+			moved := c == pix32(src, i)
+			if moved {
+				same++
+			}
+			if c != pix32(in, i) {
+				changed++
+				if moved {
+					fixed++
+				} else {
+					wx0, wx1 = min(wx0, xa+i), max(wx1, xa+i)
+					if wy0 < 0 {
+						wy0 = y
+					}
+					wy1 = y
+				}
+			}
+		}
+	}
+	if fixed < 4 || fixed*8 < changed || same*8 < sampled ||
+		wy0 >= 0 && (wx1-wx0+1)*(wy1-wy0+1) >= limit {
+		return tileMotion{}, none
+	}
+	cx0, cy0, cx1, cy1 := 255, 255, 0, 0
+	for y := ya; y < yb; y++ {
+		cur, in, src := rows(y)
+		for i := range xb - xa {
+			if fixes(cur, in, src, i) {
+				cx0, cx1 = min(cx0, xa+i), max(cx1, xa+i+1)
+				cy0, cy1 = min(cy0, y), y+1
+			}
+		}
+	}
+	// What is wrong after the copy: in C where the source differs, outside
+	// C where the tile changed.
+	rx0, ry0, rx1, ry1 := 255, 255, 0, 0
+	for y := int(t.y0); y < int(t.y1); y++ {
+		cur := img.Pix[(y0+y)*img.Stride+x0*4:]
+		in := e.prev[(y0+y)*w4+x0*4:]
+		inRow := y >= cy0 && y < cy1
+		var src []byte // the source of C's row: column x at x-cx0
+		if inRow {
+			src = e.prev[(sy+y)*w4+(sx+cx0)*4:]
+		}
+		for x := int(t.x0); x < int(t.x1); x++ {
+			c := pix32(cur, x)
+			var wrong bool
+			if inRow && x >= cx0 && x < cx1 {
+				wrong = c != pix32(src, x-cx0)
+			} else {
+				wrong = c != pix32(in, x)
+			}
+			if wrong {
+				rx0, rx1 = min(rx0, x), max(rx1, x+1)
+				ry0, ry1 = min(ry0, y), y+1
+			}
+		}
+	}
+	r := tileMotion{cx0: uint8(cx0), cy0: uint8(cy0), cx1: uint8(cx1), cy1: uint8(cy1)}
+	if rx1 == 0 {
+		return r, 0
+	}
+	r.x0, r.y0, r.x1, r.y1 = uint8(rx0), uint8(ry0), uint8(rx1), uint8(ry1)
+	return r, (rx1 - rx0) * (ry1 - ry0)
+}
+
+// residual compares the tw x th tile of the image at (x0, y0) with the
+// previous frame at (sx, sy) and returns the bounding box of what differs.
+func (e *Encoder) residual(x0, y0, sx, sy, tw, th int) tileMotion {
+	img := &e.img
+	w4 := e.width * 4
+	var r tileMotion
+	for y := range th {
+		cur := img.Pix[(y0+y)*img.Stride+x0*4 : (y0+y)*img.Stride+(x0+tw)*4]
+		old := e.prev[(sy+y)*w4+sx*4 : (sy+y)*w4+(sx+tw)*4]
+		if bytes.Equal(cur, old) {
+			continue
+		}
+		first, last, ok := diffSpan(cur, old)
+		if !ok {
+			continue
+		}
+		if r.x1 == 0 {
+			r.x0, r.x1, r.y0 = uint8(first), uint8(last+1), uint8(y)
+		} else {
+			r.x0, r.x1 = min(r.x0, uint8(first)), max(r.x1, uint8(last+1))
+		}
+		r.y1 = uint8(y + 1)
+	}
+	return r
+}
+
+// lossyAt reports whether the rectangle overlaps a tile the viewer holds
+// lossy.
+func (e *Encoder) lossyAt(x, y, w, h int) bool {
+	for ty := y / TileSize; ty <= (y+h-1)/TileSize; ty++ {
+		for tx := x / TileSize; tx <= (x+w-1)/TileSize; tx++ {
+			if e.tiles[ty*e.tilesX+tx].lossy {
+				return true
+			}
+		}
+	}
+	return false
+}
