@@ -3,6 +3,7 @@ package codecbench
 import (
 	"context"
 	"fmt"
+	"github.com/deskhand/deskhand/codec"
 	"image"
 	"os/exec"
 	"strings"
@@ -71,6 +72,7 @@ type SequenceStats struct {
 func DefaultCodecs() []Codec {
 	cs := []Codec{
 		Deskhand("deskhand", false),
+		Deskhand("deskhand-lossy", true, codec.WithQuality(codec.DefaultQuality)),
 		PNG("png", PNGDefault),
 		PNG("png-fast", PNGFastest),
 		Zstd("zstd-fastest"),

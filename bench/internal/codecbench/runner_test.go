@@ -14,7 +14,7 @@ import (
 func inProcessCodecs() []Codec {
 	var out []Codec
 	for _, c := range AllCodecs() {
-		if _, ok := c.(FrameCodec); ok {
+		if _, ok := c.(FrameCodec); ok && !c.Lossy() {
 			out = append(out, c)
 		}
 	}
@@ -176,4 +176,23 @@ func TestStats(t *testing.T) {
 	assert.Equal(t, 7, percentile([]int{7}, 0.99))
 	assert.Equal(t, 3*time.Millisecond, medianDur([]time.Duration{time.Millisecond, 3 * time.Millisecond, 9 * time.Millisecond}))
 	assert.Equal(t, 1.2346, ms(1234567*time.Nanosecond))
+}
+
+func TestDeskhandLossyReportsPSNR(t *testing.T) {
+	frames := syntheticFrames(t, 320, 200, 5)
+	var lossy Codec
+	for _, c := range DefaultCodecs() {
+		if c.Name() == "deskhand-lossy" {
+			lossy = c
+		}
+	}
+	require.NotNil(t, lossy, "deskhand-lossy is among the default codecs")
+	results, err := RunCorpus(context.Background(), frames, []Codec{lossy})
+	require.NoError(t, err)
+	require.Len(t, results, 1)
+	r := results[0]
+	require.True(t, r.Lossy)
+	require.NotNil(t, r.PSNRMeanDB)
+	require.Greater(t, *r.PSNRMeanDB, 30.0)
+	require.Equal(t, 5, r.Frames)
 }

@@ -136,7 +136,7 @@ const howToRead = `## How to read this
 - Every codec codes each scenario's frames in order, as one screen-sharing session would.
   Sizes are bytes per frame; a frame deskhand finds unchanged costs 0 bytes, so "median/update" gives
   the median over the frames that cost bytes. Ratio is raw / total, raw being 3 bytes per pixel (RGB).
-- deskhand, PNG, zstd and s2 run in this process on one goroutine; each encode and decode call is timed
+- deskhand (with its own worker goroutines on all cores), PNG, zstd and s2 run in this process; each encode and decode call is timed
   (median and 99th percentile). ffmpeg codecs (x264, VP8) run as one ffmpeg process per sequence, on all
   cores: their times are marked "avg", ffmpeg's own -benchmark real time for its processing loop (RGB to
   YUV conversion included; process start and input probing left out) divided by the frames.
