@@ -84,25 +84,36 @@ func requireSameRGB(t *testing.T, want, got *image.RGBA) {
 // the last one: the final picture is known.
 type frozen struct {
 	capture.Source
-	mu   sync.Mutex
-	n    int
-	last *capture.Frame
-	img  *image.RGBA
+	mu    sync.Mutex
+	n     int
+	calls int
+	last  *capture.Frame
+	img   *image.RGBA
 }
 
 func (f *frozen) Next(ctx context.Context) (*capture.Frame, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.calls++
 	if f.n > 0 || f.last == nil {
 		fr, err := f.Source.Next(ctx)
 		if err != nil {
 			return nil, err
 		}
-		f.n--
 		f.last = fr
 		f.img = fr.RGBA()
 	}
+	f.n--
 	return f.last, nil
+}
+
+// settled reports whether the host has captured the final picture a few
+// times, so every update for it has been sent (on a loaded machine a
+// still-screen wait alone may end between two late updates).
+func (f *frozen) settled() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n < -3
 }
 
 func (f *frozen) final() *image.RGBA {
@@ -150,6 +161,7 @@ func TestScreenArrivesExactly(t *testing.T) {
 	require.NoError(t, err)
 	src := &frozen{Source: syn, n: 20}
 	s := connect(t, src, nil, nil, nil)
+	require.Eventually(t, src.settled, testTimeout, 10*time.Millisecond)
 	got := waitStill(t, s.viewer)
 	requireSameRGB(t, src.final(), got)
 	st := s.viewer.Stats()
