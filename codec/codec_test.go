@@ -527,3 +527,31 @@ func TestPaletteRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestIndicesBelow checks the validation of packed palette indices against
+// the obvious loop, padding bits included.
+func TestIndicesBelow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for range 3000 {
+		bits := []int{1, 2, 4, 8}[rng.IntN(4)]
+		n := 1 + rng.IntN(1<<bits)
+		w, h := 1+rng.IntN(64), 1+rng.IntN(4)
+		rowBytes := (w*bits + 7) / 8
+		p := make([]byte, rowBytes*h)
+		for i := range p {
+			if rng.IntN(3) == 0 {
+				p[i] = byte(rng.Uint32())
+			}
+		}
+		want := true
+		for y := range h {
+			for x := range w {
+				bit := x * bits
+				if int(p[y*rowBytes+bit/8]>>(8-bits-bit%8))&(1<<bits-1) >= n {
+					want = false
+				}
+			}
+		}
+		require.Equal(t, want, indicesBelow(p, w, h, bits, n), "bits %d n %d w %d % x", bits, n, w, p)
+	}
+}

@@ -97,8 +97,6 @@ func TestCopyReadsPreviousFrame(t *testing.T) {
 	draw.Draw(img, a, d.img, b.Min, draw.Src)
 	draw.Draw(img, b, d.img, a.Min, draw.Src)
 	fr.setRect(img, img.Rect)
-	debugMotion = t.Logf
-	defer func() { debugMotion = nil }()
 	msg, err = enc.Encode(msg[:0], fr.Image, false)
 	require.NoError(t, err)
 	_, err = dec.Decode(msg)

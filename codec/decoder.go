@@ -26,20 +26,22 @@ type Decoder struct {
 	maxPixels  int
 	maxMessage int
 
-	img    *image.RGBA
-	chunks [MaxChunks]chunkHeader
-	raw    []byte      // decompressed records of every chunk
-	recs   []decRecord // the parsed records of one message
-	pals   []uint32    // shared palettes of the chunks, opaque RGBA words, 256 per chunk
-	snap   []byte      // copy sources, taken before painting
-	lossy  []byte      // decoded JPEG regions, RGBA
-	jpegs  []jpegJob   // this message's JPEG regions, decoded after parsing
-	jdecs  []jpegDecoder
-	pool   *pool
-	rects  []image.Rectangle
-	seq    uint32
-	ready  bool // a good picture is shown and deltas may follow
-	closed bool
+	img     *image.RGBA
+	chunks  [MaxChunks]chunkHeader
+	nchunks int
+	phase   int
+	raw     []byte      // decompressed records of every chunk
+	recs    []decRecord // the parsed records of one message
+	pals    []uint32    // shared palettes of the chunks, opaque RGBA words, 256 per chunk
+	snap    []byte      // copy sources, taken before painting
+	lossy   []byte      // decoded JPEG regions, RGBA
+	jpegs   []jpegJob   // this message's JPEG regions, decoded after parsing
+	jdecs   []jpegDecoder
+	pool    *pool
+	rects   []image.Rectangle
+	seq     uint32
+	ready   bool // a good picture is shown and deltas may follow
+	closed  bool
 }
 
 // jpegJob is a JPEG region to decode into Decoder.lossy.
@@ -77,7 +79,7 @@ func NewDecoder(opts ...DecoderOption) (*Decoder, error) {
 	// declared size); these limits are a second fence.
 	maxTiles := o.maxPixels/(TileSize*TileSize) + 2*MaxDimension/TileSize + 3
 	zdec, err := zstd.NewReader(nil,
-		zstd.WithDecoderConcurrency(1),
+		zstd.WithDecoderConcurrency(o.concurrency), // chunks decompress in parallel
 		zstd.WithDecoderMaxMemory(uint64(maxTiles)*maxRecord),
 		zstd.WithDecoderMaxWindow(zstdMaxWindow),
 		zstd.WithDecodeAllCapLimit(true),
@@ -86,7 +88,7 @@ func NewDecoder(opts ...DecoderOption) (*Decoder, error) {
 		return nil, fmt.Errorf("codec: zstd decoder: %w", err)
 	}
 	d := &Decoder{zdec: zdec, maxPixels: o.maxPixels, maxMessage: o.maxMessage, jdecs: make([]jpegDecoder, o.concurrency)}
-	d.pool = newPool(o.concurrency, d.jpegTask)
+	d.pool = newPool(o.concurrency, d.task)
 	return d, nil
 }
 
@@ -161,9 +163,14 @@ func (d *Decoder) decode(msg []byte) (Update, error) {
 		d.img = image.NewRGBA(image.Rect(0, 0, h.Width, h.Height))
 	}
 	d.takeCopySources()
+	// Chunks paint disjoint tiles and copies read the sources taken aside:
+	// paint the chunks in parallel.
+	d.nchunks = h.Chunks
+	d.phase = decPhasePaint
+	d.pool.run(h.Chunks)
 	d.rects = d.rects[:0]
 	for i := range d.recs {
-		d.paint(&d.recs[i])
+		d.addRect(&d.recs[i])
 	}
 	d.rects = mergeRows(d.rects)
 	d.seq = h.Seq
@@ -191,30 +198,40 @@ func (d *Decoder) parse(h Header, msg []byte) error {
 	}
 	d.recs = d.recs[:0]
 	d.snap, d.lossy, d.jpegs = d.snap[:0], d.lossy[:0], d.jpegs[:0]
+
+	// Where each chunk's records and blob are; decompress them in parallel.
 	p := msg[HeaderSize+h.Chunks*ChunkHeaderSize:]
-	raw := d.raw[:0]
+	raw := 0
+	for i := range d.chunks[:h.Chunks] {
+		c := &d.chunks[i]
+		c.packed, c.blob = p[:c.packedLen], p[c.packedLen:c.packedLen+c.blobLen]
+		p = p[c.packedLen+c.blobLen:]
+		c.records, c.err = c.packed, nil
+		if c.method == methodZstd {
+			c.records = d.raw[raw : raw : raw+c.rawLen]
+			raw += c.rawLen
+		}
+	}
+	d.phase = decPhaseUnpack
+	d.pool.run(h.Chunks)
+
 	st := parseState{h: h, prev: -1}
 	st.tilesX, _ = tileGrid(h.Width, h.Height)
-	for i, c := range d.chunks[:h.Chunks] {
-		packed, blob := p[:c.packedLen], p[c.packedLen:c.packedLen+c.blobLen]
-		p = p[c.packedLen+c.blobLen:]
-		records := packed
-		if c.method == methodZstd {
-			var err error
-			records, err = d.unzstd(packed, raw[len(raw):len(raw):len(raw)+c.rawLen])
-			if err != nil {
-				return fmt.Errorf("chunk %d: %w", i, err)
-			}
-			raw = raw[:len(raw)+c.rawLen]
+	for i := range d.chunks[:h.Chunks] {
+		c := &d.chunks[i]
+		if c.err != nil {
+			return fmt.Errorf("chunk %d: %w", i, c.err)
 		}
 		st.pal = d.pals[i*maxShared : i*maxShared : (i+1)*maxShared]
 		st.palIndex = i * maxShared
-		if err := d.parseChunk(&st, records, blob, c.tiles); err != nil {
+		c.first = len(d.recs)
+		if err := d.parseChunk(&st, c.records, c.blob, c.tiles); err != nil {
 			return fmt.Errorf("chunk %d: %w", i, err)
 		}
 	}
 	// The JPEG regions are independent: decode them in parallel, and report
 	// the first failure in message order.
+	d.phase = decPhaseJPEG
 	d.pool.run(len(d.jpegs))
 	for i := range d.jpegs {
 		if err := d.jpegs[i].err; err != nil {
@@ -225,10 +242,33 @@ func (d *Decoder) parse(h Header, msg []byte) error {
 	return nil
 }
 
-// jpegTask decodes JPEG region t on pool worker w.
-func (d *Decoder) jpegTask(w, t int) {
-	j := &d.jpegs[t]
-	j.err = d.jdecs[w].decode(d.lossy[j.off:j.off+j.w*j.h*4], j.w*4, j.w, j.h, j.quality, j.data)
+// Phases of the decoder's pool tasks.
+const (
+	decPhaseUnpack = iota // task = chunk: decompress
+	decPhaseJPEG          // task = JPEG region: decode
+	decPhasePaint         // task = chunk: paint its records
+)
+
+// task runs pool task t of the current phase on worker w.
+func (d *Decoder) task(w, t int) {
+	switch d.phase {
+	case decPhaseUnpack:
+		c := &d.chunks[t]
+		if c.method == methodZstd {
+			c.records, c.err = d.unzstd(c.packed, c.records)
+		}
+	case decPhaseJPEG:
+		j := &d.jpegs[t]
+		j.err = d.jdecs[w].decode(d.lossy[j.off:j.off+j.w*j.h*4], j.w*4, j.w, j.h, j.quality, j.data)
+	case decPhasePaint:
+		end := len(d.recs)
+		if t+1 < d.nchunks {
+			end = d.chunks[t+1].first
+		}
+		for i := d.chunks[t].first; i < end; i++ {
+			d.paint(&d.recs[i])
+		}
+	}
 }
 
 // unzstd decompresses one chunk into dst, whose capacity is the declared size.
@@ -555,7 +595,7 @@ func (d *Decoder) takeCopySources() {
 	}
 }
 
-// paint draws one validated record and records its rectangle.
+// paint draws one validated record.
 func (d *Decoder) paint(r *decRecord) {
 	pix, stride := d.img.Pix, d.img.Stride
 	if r.copy {
@@ -583,6 +623,11 @@ func (d *Decoder) paint(r *decRecord) {
 			copy(pix[o:o+r.rw*4], src[y*r.rw*4:])
 		}
 	}
+}
+
+// addRect records the rectangle a record repainted, joining it to the
+// previous one when they touch in the same row of tiles.
+func (d *Decoder) addRect(r *decRecord) {
 	rect := image.Rect(r.rx, r.ry, r.rx+r.rw, r.ry+r.rh)
 	if r.copy {
 		c := image.Rect(r.cx, r.cy, r.cx+r.cw, r.cy+r.ch)

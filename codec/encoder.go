@@ -64,8 +64,9 @@ type tileInfo struct {
 	// The bounding box of the pixels that changed this Encode, tile
 	// coordinates, max exclusive; valid when changed.
 	x0, y0, x1, y1 uint8
-	lossy          bool  // the viewer shows an approximation
-	since          int64 // UnixNano of the last change
+	lossy          bool   // the viewer shows an approximation
+	since          int64  // UnixNano of the last change
+	jpegSeq        uint32 // seq+1 of the last message that sent it as JPEG
 }
 
 // tileJob is one record to write.

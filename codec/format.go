@@ -100,13 +100,18 @@ type Header struct {
 	Chunks        int // independently compressed groups of records
 }
 
-// chunkHeader is one entry of the chunk table.
+// chunkHeader is one entry of the chunk table, and what the decoder finds
+// out about the chunk.
 type chunkHeader struct {
 	method    byte
 	tiles     int
 	rawLen    int // record bytes after decompression
 	packedLen int // record bytes in the message
 	blobLen   int // bytes of JPEG data after the records
+
+	packed, blob, records []byte // decoder: the chunk's parts, records decompressed
+	first                 int    // decoder: index of its first record in Decoder.recs
+	err                   error  // decoder: decompression failure
 }
 
 // tileGrid returns the number of tile columns and rows of a frame.

@@ -66,8 +66,6 @@ type motion struct {
 
 type vec struct{ dx, dy int32 }
 
-var debugMotion func(string, ...any)
-
 type tileVecCount struct {
 	v vec
 	n int
@@ -101,6 +99,8 @@ func (m *motion) find(e *Encoder) {
 	n := 0
 	bx0, by0, bx1, by1 := e.tilesX, e.tilesY, -1, -1
 	for i, c := range e.changed {
+		// Video: a tile sent as JPEG in the previous message that changed
+		// again moves in no exact way; leave it out of the search.
 		if c {
 			n++
 			tx, ty := i%e.tilesX, i/e.tilesX
@@ -264,14 +264,6 @@ func (m *motion) vote(e *Encoder, changed, x0, y0, x1, y1 int) {
 	}
 
 	// The best voted vectors become candidates.
-	if debugMotion != nil {
-		for s := range m.vkeys {
-			if m.vgens[s] == m.vgen && m.vcount[s] >= 1 {
-				debugMotion("vote %v: %d", m.vkeys[s], m.vcount[s])
-			}
-		}
-		debugMotion("entries %d, scan %d,%d-%d,%d", entries, x0, y0, x1, y1)
-	}
 	for range maxCandidates {
 		best := -1
 		for s := range m.vkeys {
@@ -328,6 +320,9 @@ func (e *Encoder) chooseRow(ty int) {
 			if sx < 0 || sy < 0 || sx+tw > e.width || sy+th > e.height {
 				continue
 			}
+			if e.residualAtLeast(x0, y0, sx, sy, tw, th, bestCost) {
+				continue
+			}
 			r := e.residual(x0, y0, sx, sy, tw, th)
 			cost := int(r.x1-r.x0) * int(r.y1-r.y0)
 			if cost < partialCost {
@@ -341,7 +336,10 @@ func (e *Encoder) chooseRow(ty int) {
 				}
 			}
 		}
-		if bestCost > 0 && m.ncands > 0 {
+		// A tile sent as JPEG in the previous message that changes again is
+		// video: whole-tile copies catch camera pans, copies of parts do
+		// not pay for their cost there.
+		if bestCost > 0 && m.ncands > 0 && t.jpegSeq != e.seq {
 			v := m.cands[partialV]
 			if r, cost := e.partialCopy(x0, y0, x0+int(v.dx), y0+int(v.dy), t, bestCost); cost < bestCost {
 				best, bestCost, bestV = r, cost, partialV
@@ -459,6 +457,26 @@ func (e *Encoder) partialCopy(x0, y0, sx, sy int, t *tileInfo, limit int) (tileM
 	}
 	r.x0, r.y0, r.x1, r.y1 = uint8(rx0), uint8(ry0), uint8(rx1), uint8(ry1)
 	return r, (rx1 - rx0) * (ry1 - ry0)
+}
+
+// residualAtLeast reports, from the first and last rows alone, whether the
+// copy of the tile from (sx, sy) leaves limit pixels or more wrong: when
+// both rows differ, the bounding box spans every row. Most wrong vectors
+// (and video, where nothing copies exactly) stop here.
+func (e *Encoder) residualAtLeast(x0, y0, sx, sy, tw, th, limit int) bool {
+	img := &e.img
+	w4 := e.width * 4
+	lo, hi := tw, -1
+	for _, y := range [2]int{0, th - 1} {
+		cur := img.Pix[(y0+y)*img.Stride+x0*4 : (y0+y)*img.Stride+(x0+tw)*4]
+		old := e.prev[(sy+y)*w4+sx*4 : (sy+y)*w4+(sx+tw)*4]
+		first, last, ok := diffSpan(cur, old)
+		if !ok {
+			return false
+		}
+		lo, hi = min(lo, first), max(hi, last)
+	}
+	return (hi-lo+1)*th >= limit
 }
 
 // residual compares the tw x th tile of the image at (x0, y0) with the

@@ -194,6 +194,9 @@ func (e *Encoder) encodeChunk(w *worker, c *chunk) {
 			}
 		}
 		t := &e.tiles[j.index]
+		// What the viewer holds after the copy: the source's state, and the
+		// tile's own outside a partial copy.
+		copied := j.srcLossy || j.crect && t.lossy
 		if e.fuse {
 			// No copy reads the previous frame: bring the tile up to date now
 			// and encode from the copy, which is then in cache.
@@ -201,17 +204,18 @@ func (e *Encoder) encodeChunk(w *worker, c *chunk) {
 		}
 		if j.keep {
 			c.raw[opAt] = op | encKeep
-			t.lossy = j.srcLossy
+			t.lossy = copied
 		} else {
 			enc, lossy := e.encodeRegion(w, c, j, &op)
 			c.raw[opAt] = op | enc
 			switch {
 			case lossy:
 				t.lossy = true
+				t.jpegSeq = e.seq + 1
 			case !j.sub:
 				t.lossy = false
 			case j.copy:
-				t.lossy = j.srcLossy
+				t.lossy = copied
 			}
 		}
 	}
