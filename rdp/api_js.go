@@ -8,9 +8,5 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-type nopCloser struct{}
-
-func (nopCloser) Close() error { return nil }
-
 // In the browser the RTCPeerConnection's own settings apply.
 func newAPI(*options) (*webrtc.API, io.Closer, error) { return webrtc.NewAPI(), nopCloser{}, nil }

@@ -35,6 +35,10 @@ func newAPI(o *options) (*webrtc.API, io.Closer, error) {
 	// the other side; deskhand's peers exchange plain host candidates.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetICETimeouts(iceDisconnectedTimeout, iceFailedTimeout, iceKeepalive)
+	if o.net != nil {
+		se.SetNet(o.net)
+		return webrtc.NewAPI(webrtc.WithSettingEngine(se)), nopCloser{}, nil
+	}
 
 	ip := net.IPv4zero
 	if o.loopbackOnly {

@@ -128,7 +128,7 @@ func (h *Host) Viewers() []ViewerInfo {
 	defer h.mu.Unlock()
 	out := make([]ViewerInfo, 0, len(h.sessions))
 	for s := range h.sessions {
-		out = append(out, ViewerInfo{Peer: s.peer, ViewOnly: s.grant.ViewOnly, Since: s.since})
+		out = append(out, ViewerInfo{Peer: s.peer, ViewOnly: s.grant.ViewOnly, Since: s.since, Link: s.flow.stats(time.Now())})
 	}
 	return out
 }
@@ -138,6 +138,7 @@ type ViewerInfo struct {
 	Peer     signaling.Peer
 	ViewOnly bool
 	Since    time.Time
+	Link     LinkStats
 }
 
 func (h *Host) emit(kind EventKind, p signaling.Peer, viewOnly bool, err error) {
@@ -181,7 +182,8 @@ func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Pee
 	if err != nil {
 		return err
 	}
-	s := &hostSession{h: h, peer: peer, grant: grant, sig: sig, enc: enc, endCh: make(chan error, 1)}
+	s := &hostSession{h: h, peer: peer, grant: grant, sig: sig, enc: enc, endCh: make(chan error, 1),
+		flow: newFlow(time.Second/time.Duration(h.o.maxFPS), h.o.lossless, time.Now())}
 	err = s.run(ctx)
 	if errors.Is(err, errViewerBye) {
 		err = nil
@@ -255,7 +257,12 @@ func (h *Host) captureLoop() {
 			wanted = wanted || s.wantsFrame()
 		}
 		if !wanted {
-			// Every viewer's channel is full: wait until one drains.
+			// Every viewer's link is full: the frame this tick would have
+			// captured is superseded by a later one. Wait until one drains
+			// (an acknowledgement wakes the loop).
+			for _, s := range sessions {
+				s.flow.skipped()
+			}
 			if !wait(interval, true) {
 				return
 			}
@@ -293,6 +300,7 @@ type hostSession struct {
 	sig   Signaler
 	since time.Time
 
+	flow    *flow
 	pc      *webrtc.PeerConnection
 	screen  *webrtc.DataChannel
 	control *webrtc.DataChannel
@@ -414,6 +422,13 @@ func (s *hostSession) run(ctx context.Context) error {
 	}
 	s.helloSent.Store(true)
 	s.h.kick()
+	pingDone := make(chan struct{})
+	pingCtx, stopPing := context.WithCancel(ctx)
+	go func() {
+		defer close(pingDone)
+		pinger(pingCtx, s.control)
+	}()
+	defer func() { stopPing(); <-pingDone }()
 	s.h.emit(EventViewerConnected, s.peer, s.grant.ViewOnly, nil)
 	o.logger.Info("viewer connected", "peer", s.peer.ID, "addr", s.peer.Addr, "viewOnly", s.grant.ViewOnly)
 
@@ -479,7 +494,7 @@ func (s *hostSession) teardown() {
 }
 
 func (s *hostSession) wantsFrame() bool {
-	return s.screen.BufferedAmount() <= uint64(s.h.o.maxBuffered)
+	return s.flow.ready(time.Now()) && s.screen.BufferedAmount() <= uint64(s.h.o.maxBuffered)
 }
 
 func (s *hostSession) sendFrame(f *capture.Frame) {
@@ -490,12 +505,15 @@ func (s *hostSession) sendFrame(f *capture.Frame) {
 	}
 	if !s.wantsFrame() {
 		s.skipped = true
+		s.flow.skipped()
 		return
 	}
-	img := codec.Image{Width: f.Width, Height: f.Height, Stride: f.Stride, Format: codecFormat(f.Format), Pix: f.Pix}
+	img := codec.Image{Width: f.Width, Height: f.Height, Stride: f.Stride, Format: codecFormat(f.Format), Pix: f.Pix, Time: f.Time}
 	if s.primed && !s.skipped {
 		img.Damage = f.Damage
 	}
+	start := time.Now()
+	s.enc.SetQuality(s.flow.quality(start))
 	out, err := s.enc.Encode(s.msg[:0], img, s.keyReq.Swap(false))
 	if err != nil {
 		s.end(fmt.Errorf("rdp: encoding the screen: %w", err))
@@ -505,7 +523,14 @@ func (s *hostSession) sendFrame(f *capture.Frame) {
 	if len(out) == 0 {
 		return
 	}
-	s.frag, err = fragments(out, s.frag, s.screen.Send)
+	now := time.Now()
+	captured := f.Time
+	if captured.IsZero() {
+		captured = start
+	}
+	hdr := frameHeader{Captured: captured, Encode: now.Sub(start)}
+	hdr.Superseded = s.flow.onSent(len(out), now)
+	s.frag, err = fragments(out, hdr, s.frag, s.screen.Send)
 	if err != nil {
 		s.end(fmt.Errorf("%w: sending the screen: %w", ErrConnectionLost, err))
 	}
@@ -528,6 +553,15 @@ func (s *hostSession) onControl(b []byte) {
 	case ctlKeyFrame:
 		s.keyReq.Store(true)
 		s.h.kick()
+	case ctlPing:
+		_ = s.control.Send(control{Type: ctlPong, T: c.T, At: time.Now().UnixNano()}.marshal())
+	case ctlPong:
+		if c.T != 0 {
+			s.flow.onRTT(time.Since(time.Unix(0, c.T)))
+		}
+	case ctlPrefs:
+		s.flow.setPrefs(c.MaxFPS, c.Lossless || s.h.o.lossless)
+		s.h.kick()
 	case ctlBye:
 		s.end(byeError(errViewerBye, c.Reason))
 	default:
@@ -542,6 +576,14 @@ func (s *hostSession) onInput(ctx context.Context, b []byte) {
 	if len(b) == 5 && b[0] == inputSync {
 		id := uint32(b[1]) | uint32(b[2])<<8 | uint32(b[3])<<16 | uint32(b[4])<<24
 		_ = s.control.Send(control{Type: ctlSynced, Sync: id}.marshal())
+		return
+	}
+	if len(b) == 5 && b[0] == inputAck {
+		count := uint32(b[1]) | uint32(b[2])<<8 | uint32(b[3])<<16 | uint32(b[4])<<24
+		if !s.flow.onAck(count, time.Now()) {
+			s.h.o.logger.Debug("the viewer acknowledged screen updates never sent", "peer", s.peer.ID, "count", count)
+		}
+		s.h.kick()
 		return
 	}
 	if len(b) == 0 || b[0] != inputEvents {

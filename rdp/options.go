@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/deskhand/deskhand/signaling"
+	"github.com/pion/transport/v5"
 )
 
 // MaxMessageSize is the largest data-channel message rdp sends: browsers
@@ -42,6 +43,10 @@ type options struct {
 	iceServers     []string
 	loopbackOnly   bool
 	connectTimeout time.Duration
+	maxFPSSet      bool
+	lossless       bool
+	frameHook      func(FrameInfo)
+	net            transport.Net
 }
 
 func defaultOptions() options {
@@ -110,14 +115,51 @@ func WithViewOnly(v bool) Option {
 	}
 }
 
-// WithMaxFPS caps how often the host captures and sends the screen.
-// Host only. Default 30, range 1..240.
+// WithMaxFPS caps how often the host captures and sends the screen. On a
+// viewer, it asks the host to send it at most fps updates a second (the
+// host's own cap still applies). Default 30 on a host, no request on a
+// viewer; range 1..240.
 func WithMaxFPS(fps int) Option {
 	return func(o *options) error {
 		if fps < 1 || fps > 240 {
 			return fmt.Errorf("rdp: WithMaxFPS(%d): want 1..240", fps)
 		}
-		o.maxFPS = fps
+		o.maxFPS, o.maxFPSSet = fps, true
+		return nil
+	}
+}
+
+// WithLossless keeps every update lossless. On a host, it never sends
+// lossy regions to any viewer; on a viewer, it asks the host to send it
+// lossless updates only (see Viewer.SetPrefs to change it later). Default
+// false: photographic regions go lossy when the link cannot carry them,
+// and are refined to lossless once still.
+func WithLossless(v bool) Option {
+	return func(o *options) error {
+		o.lossless = v
+		return nil
+	}
+}
+
+// WithFrameHook sets a function called after each screen update is
+// applied, with what is known about it (for statistics, latency probes and
+// tests). It runs on the viewer's receiving goroutine and must not block.
+// Viewer only.
+func WithFrameHook(f func(FrameInfo)) Option {
+	return func(o *options) error {
+		o.frameHook = f
+		return nil
+	}
+}
+
+// WithNet makes the peer connection use n instead of the machine's network,
+// e.g. pion's virtual network (github.com/pion/transport/v5/vnet) to run a
+// session through delay, loss and rate limits in tests and benchmarks.
+// WithLoopbackOnly is then ignored. Ignored in the browser. Default: the
+// real network.
+func WithNet(n transport.Net) Option {
+	return func(o *options) error {
+		o.net = n
 		return nil
 	}
 }

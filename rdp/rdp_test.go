@@ -282,8 +282,8 @@ func TestCorruptScreenMessageRecovers(t *testing.T) {
 	want := syn.Frame(0).RGBA()
 	requireSameRGB(t, want, waitStill(t, s.viewer))
 
-	s.viewer.onScreen([]byte{fragFinal, 'D', 'H', 1, 0, 0xff, 0xff, 0xff})
-	s.viewer.onScreen([]byte{fragFinal})
+	s.viewer.onScreen(append(append([]byte{fragFirst | fragFinal}, make([]byte, frameHeaderLen)...), 'D', 'H', 1, 0, 0xff, 0xff, 0xff))
+	s.viewer.onScreen(append([]byte{fragFirst | fragFinal}, make([]byte, frameHeaderLen)...))
 	st := s.viewer.Stats()
 	require.Equal(t, 2, st.DecodeErrors)
 	keyFrames := st.KeyFrames
@@ -404,38 +404,68 @@ func TestOptionsValidate(t *testing.T) {
 }
 
 func TestFragmentsRoundTrip(t *testing.T) {
-	for _, n := range []int{1, fragRoom - 1, fragRoom, fragRoom + 1, 3*fragRoom + 17} {
+	hdr := frameHeader{Captured: time.Unix(1700000000, 123456789), Encode: 2500 * time.Microsecond, Superseded: 7}
+	for _, n := range []int{0, 1, fragRoom - frameHeaderLen - 1, fragRoom - frameHeaderLen, fragRoom - frameHeaderLen + 1, 3*fragRoom + 17} {
 		msg := make([]byte, n)
 		for i := range msg {
 			msg[i] = byte(i * 7)
 		}
 		a := assembler{limit: 1 << 24}
 		var got []byte
+		var gotHdr frameHeader
 		count := 0
-		_, err := fragments(msg, nil, func(b []byte) error {
+		_, err := fragments(msg, hdr, nil, func(b []byte) error {
 			require.LessOrEqual(t, len(b), MaxMessageSize)
 			count++
-			m, done, err := a.add(b)
+			m, h, done, err := a.add(b)
 			require.NoError(t, err)
 			if done {
-				got = append([]byte(nil), m...)
+				got, gotHdr = append([]byte{}, m...), h
 			}
 			return nil
 		})
 		require.NoError(t, err)
 		require.Equal(t, msg, got, "n=%d", n)
-		require.Equal(t, (n+fragRoom-1)/fragRoom, count)
+		require.True(t, hdr.Captured.Equal(gotHdr.Captured), "n=%d", n)
+		require.Equal(t, hdr.Encode, gotHdr.Encode)
+		require.Equal(t, hdr.Superseded, gotHdr.Superseded)
+		require.Equal(t, max(1, (n+frameHeaderLen+fragRoom-1)/fragRoom), count, "n=%d", n)
 	}
 }
 
+func TestAssemblerRefusesBrokenSequences(t *testing.T) {
+	first := append([]byte{fragFirst}, make([]byte, frameHeaderLen)...)
+	for name, frags := range map[string][][]byte{
+		"empty":                  {{}},
+		"unknown flag":           {{0x80}},
+		"continuation first":     {{0, 1, 2}},
+		"final without first":    {{fragFinal, 1}},
+		"short header":           {{fragFirst | fragFinal, 1, 2, 3}},
+		"first inside a message": {first, first},
+	} {
+		a := assembler{limit: 1 << 20}
+		var err error
+		for _, f := range frags {
+			if _, _, _, err = a.add(f); err != nil {
+				break
+			}
+		}
+		require.ErrorIs(t, err, ErrProtocol, name)
+	}
+	a := assembler{limit: 10}
+	_, _, _, err := a.add(append(append([]byte{fragFirst}, make([]byte, frameHeaderLen)...), make([]byte, 11)...))
+	require.ErrorIs(t, err, ErrFrameTooLarge)
+}
+
 func FuzzAssembler(f *testing.F) {
-	f.Add([]byte{fragFinal, 1, 2}, []byte{fragMore, 3})
-	f.Add([]byte{fragMore}, []byte{fragFinal})
+	hdr := make([]byte, frameHeaderLen)
+	f.Add(append(append([]byte{fragFirst | fragFinal}, hdr...), 1, 2), []byte{0, 3})
+	f.Add(append([]byte{fragFirst}, hdr...), []byte{fragFinal, 4})
 	f.Add([]byte{}, []byte{9})
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		asm := assembler{limit: 64}
 		for _, frag := range [][]byte{a, b, a} {
-			msg, done, err := asm.add(frag)
+			msg, _, done, err := asm.add(frag)
 			if err != nil {
 				continue
 			}

@@ -32,6 +32,9 @@ type Viewer struct {
 	keyPending time.Time // when we last asked for a key frame; zero when none is awaited
 	lastUpdate time.Time
 	stats      ViewerStats
+	received   uint32 // screen messages received, acknowledged to the host
+	meter      meter
+	clock      clockOffset
 	decClosed  bool
 	final      *image.RGBA // the picture when the decoder was closed
 
@@ -49,7 +52,10 @@ type Viewer struct {
 	closing   atomic.Bool
 	connected atomic.Bool
 	pumpDone  chan struct{}
+	pingDone  chan struct{}
+	pinging   atomic.Bool
 	cancel    context.CancelFunc
+	pumpCtx   context.Context
 }
 
 // ViewerStats counts what a viewer received.
@@ -59,8 +65,26 @@ type ViewerStats struct {
 	Bytes         int64         // screen bytes received
 	DecodeErrors  int           // updates refused by the decoder (a key frame was asked for)
 	LastDecode    time.Duration // time to decode the last update
+	LastEncode    time.Duration // the host's time to encode the last update
+	Latency       time.Duration // the last update's capture on the host to applied here (clocks matched through pings)
+	RTT           time.Duration // smoothed round-trip time to the host
+	FPS           float64       // updates applied over the last second
+	Bitrate       int64         // screen data received over the last second, bits/s
+	Superseded    uint64        // frames the host captured but could not send us (their changes came in a later update)
 	InputRefused  int           // times the host said our input was refused
 	Width, Height int
+}
+
+// FrameInfo describes one applied screen update (WithFrameHook).
+type FrameInfo struct {
+	Seq        uint32        // the codec message's sequence number
+	Key        bool          // a key frame
+	Bytes      int           // size of the codec message
+	Captured   time.Time     // when the host captured it, in this machine's clock (offset measured through pings)
+	Applied    time.Time     // when it was applied here
+	Encode     time.Duration // the host's encoding time
+	Decode     time.Duration // our decoding time
+	Superseded uint32        // frames the host skipped for us just before this one
 }
 
 // Connect negotiates a session through sig and returns once the host has
@@ -97,6 +121,7 @@ func Connect(ctx context.Context, sig Signaler, opts ...Option) (*Viewer, error)
 		hello:    make(chan control, 1),
 		done:     make(chan struct{}),
 		pumpDone: make(chan struct{}),
+		pingDone: make(chan struct{}),
 	}
 	pc.OnDataChannel(v.onDataChannel)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
@@ -109,7 +134,7 @@ func Connect(ctx context.Context, sig Signaler, opts ...Option) (*Viewer, error)
 	})
 	neg := newNegotiator(pc, sig)
 	pumpCtx, cancel := context.WithCancel(context.Background())
-	v.cancel = cancel
+	v.cancel, v.pumpCtx = cancel, pumpCtx
 	go v.pump(pumpCtx, neg)
 
 	timer := time.NewTimer(o.connectTimeout)
@@ -121,6 +146,21 @@ func Connect(ctx context.Context, sig Signaler, opts ...Option) (*Viewer, error)
 			return nil, v.err
 		}
 		v.viewOnly = h.ViewOnly
+		v.mu.Lock()
+		c := v.control
+		v.mu.Unlock()
+		v.pinging.Store(true)
+		go func() {
+			defer close(v.pingDone)
+			pinger(v.pumpCtx, c)
+		}()
+		if o.maxFPSSet || o.lossless {
+			fps := 0
+			if o.maxFPSSet {
+				fps = o.maxFPS
+			}
+			_ = c.Send(control{Type: ctlPrefs, MaxFPS: fps, Lossless: o.lossless}.marshal())
+		}
 		return v, nil
 	case <-v.done:
 		v.shutdown(nil)
@@ -221,6 +261,20 @@ func (v *Viewer) onControl(b []byte) {
 		v.mu.Unlock()
 	case ctlBye:
 		v.end(byeError(ErrHostClosed, c.Reason))
+	case ctlPing:
+		v.mu.Lock()
+		dc := v.control
+		v.mu.Unlock()
+		if dc != nil {
+			_ = dc.Send(control{Type: ctlPong, T: c.T, At: time.Now().UnixNano()}.marshal())
+		}
+	case ctlPong:
+		if c.T != 0 && c.At != 0 {
+			now := time.Now()
+			v.mu.Lock()
+			v.clock.sample(time.Unix(0, c.T), time.Unix(0, c.At), now)
+			v.mu.Unlock()
+		}
 	case ctlSynced:
 		v.syncMu.Lock()
 		if ch, ok := v.syncs[c.Sync]; ok {
@@ -278,7 +332,7 @@ func (v *Viewer) onScreen(frag []byte) {
 		return
 	}
 	v.stats.Bytes += int64(len(frag))
-	msg, done, err := v.asm.add(frag)
+	msg, hdr, done, err := v.asm.add(frag)
 	if err != nil {
 		v.end(err)
 		return
@@ -288,6 +342,13 @@ func (v *Viewer) onScreen(frag []byte) {
 	}
 	start := time.Now()
 	u, err := v.dec.Decode(msg)
+	v.received++
+	if v.input != nil {
+		// Acknowledge whatever became of it: the host's flow control
+		// counts messages, not pictures.
+		n := v.received
+		_ = v.input.Send([]byte{inputAck, byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)})
+	}
 	if err != nil {
 		if errors.Is(err, codec.ErrTooLarge) {
 			v.end(fmt.Errorf("%w: %w", ErrFrameTooLarge, err))
@@ -298,14 +359,24 @@ func (v *Viewer) onScreen(frag []byte) {
 		v.askKeyFrameLocked()
 		return
 	}
-	v.stats.LastDecode = time.Since(start)
+	now := time.Now()
+	v.stats.LastDecode = now.Sub(start)
+	v.stats.LastEncode = hdr.Encode
+	v.stats.Superseded += uint64(hdr.Superseded)
+	captured := v.clock.local(hdr.Captured)
+	v.stats.Latency = now.Sub(captured)
 	v.stats.Updates++
+	v.meter.add(now, len(msg))
 	if u.Key {
 		v.stats.KeyFrames++
 		v.keyPending = time.Time{}
 	}
 	v.stats.Width, v.stats.Height = u.Width, u.Height
-	v.lastUpdate = time.Now()
+	v.lastUpdate = now
+	if v.o.frameHook != nil {
+		v.o.frameHook(FrameInfo{Seq: u.Seq, Key: u.Key, Bytes: len(msg), Captured: captured, Applied: now,
+			Encode: hdr.Encode, Decode: v.stats.LastDecode, Superseded: hdr.Superseded})
+	}
 	select {
 	case v.updated <- struct{}{}:
 	default:
@@ -408,7 +479,28 @@ func (v *Viewer) imageLocked() *image.RGBA {
 func (v *Viewer) Stats() ViewerStats {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return v.stats
+	st := v.stats
+	fps, bps := v.meter.rates(time.Now())
+	st.FPS, st.Bitrate, st.RTT = fps, int64(bps*8), v.clock.rtt
+	return st
+}
+
+// SetPrefs asks the host for at most maxFPS updates a second (0: the
+// host's rate) and for lossless updates only, or not.
+func (v *Viewer) SetPrefs(maxFPS int, lossless bool) error {
+	if maxFPS < 0 || maxFPS > 240 {
+		return fmt.Errorf("rdp: SetPrefs(%d): want 0..240 frames a second", maxFPS)
+	}
+	v.mu.Lock()
+	c := v.control
+	v.mu.Unlock()
+	if c == nil {
+		return ErrClosed
+	}
+	if err := c.Send(control{Type: ctlPrefs, MaxFPS: maxFPS, Lossless: lossless}.marshal()); err != nil {
+		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	}
+	return nil
 }
 
 // WaitStill waits until the screen has arrived and no update has come for
@@ -493,6 +585,9 @@ func (v *Viewer) shutdown(err error) {
 	v.end(err)
 	v.cancel()
 	<-v.pumpDone
+	if v.pinging.Load() {
+		<-v.pingDone
+	}
 	_ = v.pc.Close()
 	_ = v.sock.Close()
 	_ = v.sig.Close()

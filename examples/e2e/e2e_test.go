@@ -257,8 +257,10 @@ func TestSnapshotMatchesScreen(t *testing.T) {
 	d := setup(t, "ls -la /usr; echo deskhand e2e; exec sleep 600")
 	id, code := d.credentials(t)
 	out := filepath.Join(t.TempDir(), "snap.png")
-	v, rc := d.viewer(t, "--id", id, "--code", code, "--snapshot", out, "--settle", "1s")
+	v, rc := d.viewer(t, "--id", id, "--code", code, "--snapshot", out, "--settle", "1500ms", "--stats")
 	require.Zero(t, rc, "viewer failed: %s", v.errText())
+	// --stats printed the session's numbers while it waited.
+	require.Regexp(t, `stats 1920x1080 fps=[0-9.]+ bitrate=[0-9.]+Mbit/s rtt=[0-9.]+ms latency=[0-9.]+ms encode=[0-9.]+ms decode=[0-9.]+ms updates=[1-9][0-9]* keyframes=1 superseded=0 errors=0`, v.errText())
 	got := readPNG(t, out)
 	want := independentCapture(t, d.x.Display)
 	require.Equal(t, image.Pt(1920, 1080), want.Rect.Size())

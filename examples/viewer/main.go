@@ -42,6 +42,8 @@ type config struct {
 	settle, timeout  time.Duration
 	loopback         bool
 	name             string
+	stats, lossless  bool
+	fps              int
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -58,11 +60,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&c.timeout, "timeout", 60*time.Second, "give up after this long")
 	fs.BoolVar(&c.loopback, "loopback", false, "use only the loopback interface (tests and one-machine demos)")
 	fs.StringVar(&c.name, "name", "deskhand viewer", "name the host is shown")
+	fs.BoolVar(&c.stats, "stats", false, "print the session's statistics every second on stderr; without --snapshot, stay connected until --timeout or Ctrl-C")
+	fs.BoolVar(&c.lossless, "lossless", false, "ask the host for lossless updates only")
+	fs.IntVar(&c.fps, "fps", 0, "ask the host for at most this many updates a second (1..240; 0: the host's rate)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if c.server == "" || c.id == "" || c.code == "" {
 		return errors.New("--server, --id and --code are required")
+	}
+	opts := []rdp.Option{rdp.WithLoopbackOnly(c.loopback), rdp.WithLossless(c.lossless)}
+	if c.fps != 0 {
+		if c.fps < 1 || c.fps > 240 {
+			return fmt.Errorf("--fps %d: want 1..240", c.fps)
+		}
+		opts = append(opts, rdp.WithMaxFPS(c.fps))
 	}
 	var events []input.Event
 	if c.click != "" {
@@ -89,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("cannot join session %s: %w", c.id, err)
 	}
-	v, err := rdp.Connect(ctx, link, rdp.WithLoopbackOnly(c.loopback))
+	v, err := rdp.Connect(ctx, link, opts...)
 	if err != nil {
 		_ = link.Close()
 		return fmt.Errorf("cannot connect to session %s: %w", c.id, err)
@@ -105,8 +117,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("waiting for the host to perform the input: %w", err)
 		}
 	}
+	if c.stats {
+		stop := printStats(ctx, v, stderr)
+		defer stop()
+	}
 	if c.snapshot == "" {
-		return nil
+		if !c.stats {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-v.Done():
+			return v.Err()
+		}
 	}
 	if err := v.WaitStill(ctx, c.settle); err != nil {
 		return fmt.Errorf("waiting for a still screen: %w", err)
@@ -117,6 +141,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "snapshot %s %dx%d\n", c.snapshot, img.Rect.Dx(), img.Rect.Dy())
 	return nil
+}
+
+// printStats prints v's statistics every second until stopped.
+func printStats(ctx context.Context, v *rdp.Viewer, w io.Writer) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-v.Done():
+				return
+			case <-t.C:
+				fmt.Fprintln(w, formatStats(v.Stats()))
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+func formatStats(s rdp.ViewerStats) string {
+	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + "ms" }
+	return fmt.Sprintf("stats %dx%d fps=%.1f bitrate=%.2fMbit/s rtt=%s latency=%s encode=%s decode=%s updates=%d keyframes=%d superseded=%d errors=%d",
+		s.Width, s.Height, s.FPS, float64(s.Bitrate)/1e6, ms(s.RTT), ms(s.Latency), ms(s.LastEncode), ms(s.LastDecode),
+		s.Updates, s.KeyFrames, s.Superseded, s.DecodeErrors)
 }
 
 func writePNG(path string, img *image.RGBA) error {

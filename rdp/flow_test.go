@@ -1,0 +1,153 @@
+package rdp
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A link of rate bytes/s and round trip rtt, simulated message by message:
+// a message's ack comes back once its bytes have been through the link and
+// half a round trip each way.
+type simLink struct {
+	rate     float64
+	rtt      time.Duration
+	busyTill time.Time
+}
+
+func (l *simLink) ackTime(sent time.Time, bytes int) time.Time {
+	start := sent.Add(l.rtt / 2)
+	if l.busyTill.After(start) {
+		start = l.busyTill
+	}
+	l.busyTill = start.Add(time.Duration(float64(bytes) / l.rate * float64(time.Second)))
+	return l.busyTill.Add(l.rtt / 2)
+}
+
+type pendingAck struct {
+	at    time.Time
+	count uint32
+}
+
+// runFlow drives a flow at 30 captures a second for d, each capture a
+// message of size(i) bytes if the flow is ready, and returns how many
+// went and the largest time a message spent in flight.
+func runFlow(f *flow, l *simLink, d time.Duration, size func(i int) int) (sentN, skipped int, worst time.Duration, q int) {
+	t0 := time.Unix(1000, 0)
+	var acks []pendingAck
+	sentAt := map[uint32]time.Time{}
+	var count uint32
+	for now, i := t0, 0; now.Sub(t0) < d; now, i = now.Add(time.Millisecond), i+1 {
+		for len(acks) > 0 && !acks[0].at.After(now) {
+			f.onAck(acks[0].count, acks[0].at)
+			worst = max(worst, acks[0].at.Sub(sentAt[acks[0].count]))
+			acks = acks[1:]
+		}
+		if i%500 == 0 {
+			f.onRTT(l.rtt) // the pings
+		}
+		if i%33 != 0 { // about 30 captures a second
+			continue
+		}
+		if !f.ready(now) {
+			f.skipped()
+			skipped++
+			continue
+		}
+		q = f.quality(now)
+		n := size(i)
+		f.onSent(n, now)
+		count++
+		sentN++
+		sentAt[count] = now
+		acks = append(acks, pendingAck{at: l.ackTime(now, n), count: count})
+	}
+	return sentN, skipped, worst, q
+}
+
+func TestFlowSmallUpdatesFlowFreely(t *testing.T) {
+	f := newFlow(time.Second/30, false, time.Unix(1000, 0))
+	l := &simLink{rate: 10e6 / 8, rtt: 50 * time.Millisecond}
+	sent, skipped, worst, q := runFlow(f, l, 5*time.Second, func(int) int { return 2000 })
+	require.GreaterOrEqual(t, sent, 148, "typing-size updates at 30 fps over 10 Mbit/s, 50 ms")
+	require.Zero(t, skipped)
+	require.Less(t, worst, 2*l.rtt, "no queue grows")
+	require.Zero(t, q, "a clear link stays lossless")
+	st := f.stats(time.Unix(1005, 0))
+	require.InDelta(t, float64(l.rtt), float64(st.RTT), float64(10*time.Millisecond))
+}
+
+func TestFlowSupersedesInsteadOfQueueing(t *testing.T) {
+	f := newFlow(time.Second/30, false, time.Unix(1000, 0))
+	l := &simLink{rate: 10e6 / 8, rtt: 50 * time.Millisecond}
+	// 200 KB frames at 30 fps want 48 Mbit/s: most must be superseded, and
+	// what goes must not wait behind a queue.
+	sent, skipped, worst, q := runFlow(f, l, 5*time.Second, func(int) int { return 200 << 10 })
+	require.Greater(t, skipped, sent)
+	require.Less(t, worst, 4*l.rtt+time.Duration(float64(2*200<<10)/l.rate*float64(time.Second)), "at most about two frames and a round trip in flight")
+	require.Positive(t, q, "a full link turns photographic regions lossy")
+	st := f.stats(time.Unix(1005, 0))
+	require.InDelta(t, 10e6, float64(st.Bandwidth), 2e6, "delivery rate measured from acks")
+	require.Equal(t, uint64(skipped), st.Superseded)
+}
+
+func TestFlowQualityComesBack(t *testing.T) {
+	f := newFlow(time.Second/30, false, time.Unix(1000, 0))
+	l := &simLink{rate: 10e6 / 8, rtt: 20 * time.Millisecond}
+	big := true
+	size := func(int) int {
+		if big {
+			return 300 << 10
+		}
+		return 1000
+	}
+	_, _, _, q := runFlow(f, l, 3*time.Second, size)
+	require.Positive(t, q)
+	big = false
+	l.busyTill = time.Time{}
+	// runFlow restarts its clock at t0: move the flow's clock on by hand.
+	f2 := f
+	f2.mu.Lock()
+	f2.lastEval, f2.calmSince, f2.queue, f2.queued, f2.lastSentAt = time.Unix(1000, 0), time.Unix(1000, 0), nil, 0, time.Time{}
+	f2.acked = f2.sent
+	f2.lastAckAt = time.Time{}
+	f2.mu.Unlock()
+	_, _, _, q = runFlow(f2, l, 30*time.Second, size)
+	require.Zero(t, q, "back to lossless once the link is clear")
+}
+
+func TestFlowLosslessAndFPSPrefs(t *testing.T) {
+	f := newFlow(time.Second/30, false, time.Unix(1000, 0))
+	f.setPrefs(10, true)
+	l := &simLink{rate: 1e6 / 8, rtt: 20 * time.Millisecond}
+	sent, _, _, q := runFlow(f, l, 3*time.Second, func(int) int { return 100 })
+	require.Zero(t, q)
+	require.InDelta(t, 30, sent, 2, "10 fps asked by the viewer")
+}
+
+func TestFlowAckAheadIsClamped(t *testing.T) {
+	now := time.Unix(1000, 0)
+	f := newFlow(time.Second/30, false, now)
+	for range maxInFlight {
+		require.True(t, f.ready(now))
+		f.onSent(100, now)
+	}
+	require.False(t, f.ready(now), "at most maxInFlight messages in flight")
+	require.False(t, f.onAck(9, now), "9 acknowledged, 4 sent")
+	require.True(t, f.ready(now), "everything counts as delivered")
+	f.onSent(100, now)
+	require.True(t, f.onAck(5, now), "the next honest ack is fine")
+	require.Zero(t, f.stats(now).InFlight)
+}
+
+func TestClockOffset(t *testing.T) {
+	var c clockOffset
+	base := time.Unix(5000, 0)
+	hostAhead := 3 * time.Second
+	// A slow sample, then a fast one: the fast one decides.
+	c.sample(base, base.Add(hostAhead+40*time.Millisecond), base.Add(100*time.Millisecond))
+	c.sample(base.Add(time.Second), base.Add(time.Second+hostAhead+time.Millisecond), base.Add(time.Second+2*time.Millisecond))
+	got := c.local(base.Add(hostAhead))
+	require.WithinDuration(t, base, got, time.Millisecond)
+}
