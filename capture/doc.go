@@ -2,6 +2,12 @@
 // with optional damage hints, the [Source] interface every backend implements,
 // and a deterministic [Synthetic] source for tests and benchmarks.
 //
+// Two optional interfaces, found by type assertion, serve a host that must
+// stay idle on a still screen: a [CursorSource] reports the pointer (position
+// and a [CursorShape] identified by hash) apart from the picture, which never
+// contains it; a [ChangeWatcher] says, without capturing, whether anything
+// was drawn since the last frame, so Next is called only when it was.
+//
 // Backends live in sub-packages so that a program links only what it uses:
 //
 //   - capture/x11: the fast X11 source (pure Go, one persistent connection, one

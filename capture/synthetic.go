@@ -67,6 +67,9 @@ func WithFormat(f PixelFormat) SyntheticOption {
 // per frame (scrolling when full), and three moving boxes. The picture of step
 // n depends only on the options and n. Its frames carry exact damage: the
 // cells and boxes that moved since the previous frame.
+//
+// It is also a CursorSource (an arrow pointer that moves with the frame
+// number) and a ChangeWatcher (still only under WithStill).
 type Synthetic struct {
 	opts   syntheticOptions
 	stride int
@@ -80,6 +83,8 @@ type Synthetic struct {
 	damage []image.Rectangle
 	seq    uint64
 	closed bool
+
+	arrow CursorShape // the pointer's shape, drawn on the first Cursor call
 }
 
 const (
@@ -298,20 +303,23 @@ func (s *Synthetic) boxRect(i int, n uint64) image.Rectangle {
 	w, h := s.opts.width, s.opts.height
 	bw, bh := s.layout.boxW, s.layout.boxH
 	h0 := s.hash(7, uint64(i))
-	bounce := func(span int, speed, phase uint64) int {
-		if span <= 0 {
-			return 0
-		}
-		period := uint64(2 * span)
-		p := (n*speed + phase) % period
-		if p >= uint64(span) {
-			p = period - p
-		}
-		return int(p)
-	}
-	x := bounce(w-bw, 3+h0%5, h0>>8)
-	y := bounce(h-bh, 2+(h0>>4)%4, h0>>24)
+	x := bounce(n, w-bw, 3+h0%5, h0>>8)
+	y := bounce(n, h-bh, 2+(h0>>4)%4, h0>>24)
 	return image.Rect(x, y, x+bw, y+bh)
+}
+
+// bounce returns where, in 0..span, a point moving speed pixels per step from
+// phase and bouncing off both ends is at step n.
+func bounce(n uint64, span int, speed, phase uint64) int {
+	if span <= 0 {
+		return 0
+	}
+	period := uint64(2 * span)
+	p := (n*speed + phase) % period
+	if p >= uint64(span) {
+		p = period - p
+	}
+	return int(p)
 }
 
 func (s *Synthetic) step(n uint64) uint64 {
@@ -439,6 +447,8 @@ func (s *Synthetic) Close() error {
 }
 
 var (
-	_ Source  = (*Synthetic)(nil)
-	_ Bounder = (*Synthetic)(nil)
+	_ Source        = (*Synthetic)(nil)
+	_ Bounder       = (*Synthetic)(nil)
+	_ CursorSource  = (*Synthetic)(nil)
+	_ ChangeWatcher = (*Synthetic)(nil)
 )

@@ -5,7 +5,9 @@ package x11
 import (
 	"context"
 	"image"
+	"time"
 
+	"github.com/deskhand/deskhand/capture"
 	"github.com/jezek/xgb/damage"
 	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
@@ -22,8 +24,12 @@ const maxDamageRects = 256
 // which lies inside R(k-1) ∪ R(k) whatever other clients did in between, so
 // that union is the frame's damage: exact or a superset, without grabbing the
 // server.
+//
+// A second damage object, watch, tells Changed whether anything was drawn
+// since the last image; see arm.
 type damageTracker struct {
 	damage damage.Damage
+	watch  damage.Damage
 	region xfixes.Region
 	prev   []image.Rectangle // R(k-1), root coordinates
 	cur    []image.Rectangle
@@ -71,7 +77,32 @@ func newDamageTracker(ctx context.Context, s *Source) *damageTracker {
 	// The server reports the whole window as damaged on creation; drop that,
 	// the first frame's damage is unknown anyway.
 	damage.Subtract(s.conn, t.damage, 0, 0)
+	if t.watch, err = damage.NewDamageId(s.conn); err != nil {
+		return off("watch damage id", err)
+	}
+	_, err = await(ctx, s, check(damage.CreateChecked(s.conn, t.watch, xproto.Drawable(s.root), damage.ReportLevelNonEmpty)))
+	if err != nil {
+		return off("create watch damage", err)
+	}
 	return t
+}
+
+// arm empties the watch damage right before the image request and returns
+// the request's sequence number.
+//
+// At ReportLevelNonEmpty the server sends one DamageNotify when a damage
+// region goes from empty to non-empty, and none after until it is emptied
+// again. The tracker's own damage cannot say whether something was drawn
+// after the image: it is emptied after the image request, and drawing by
+// another client between the two requests sends no event when the region was
+// already non-empty. The watch damage is emptied before the image request
+// instead, so any drawing after the image (or in the instant between the two
+// requests: a harmless spurious change) makes it go from empty to non-empty,
+// or finds it already so with a notification already sent. A notification
+// is for this frame's watch when its sequence number (the last request the
+// server had processed when it sent it) is at least arm's.
+func (t *damageTracker) arm(s *Source) uint16 {
+	return damage.Subtract(s.conn, t.watch, 0, 0).Sequence
 }
 
 // start moves the damage drawn so far into the region and asks for it. It is
@@ -132,4 +163,62 @@ func (t *damageTracker) finish(f *damageFetch, area image.Rectangle, unknown boo
 
 func xrect(r xproto.Rectangle) image.Rectangle {
 	return image.Rect(int(r.X), int(r.Y), int(r.X)+int(r.Width), int(r.Y)+int(r.Height))
+}
+
+// noteDamage records a DamageNotify read from the event queue.
+func (s *Source) noteDamage(e damage.NotifyEvent) {
+	if s.dmg == nil || e.Damage != s.dmg.watch {
+		return
+	}
+	// Until the frame's replies have been read, the queue may still hold
+	// notifications sent before arm's request; the sequence number tells
+	// them apart. After that every notification is new (and a comparison of
+	// 16-bit sequence numbers would wrap after 32768 requests).
+	if s.watchFenced || int16(e.Sequence-s.watchSeq) >= 0 {
+		s.changed = true
+	}
+}
+
+// Changed reports whether anything may have been drawn on the screen since
+// the image of the previous Next was read. It never sends a request: it
+// reads the DamageNotify events the server has already sent, so it costs
+// well under a microsecond and lets a caller leave a still screen alone.
+//
+// It reports true:
+//   - without damage tracking (WithoutDamage, or a server without DAMAGE and
+//     XFIXES 2), before the first Next, and after a Next that failed;
+//   - when the screen was reconfigured;
+//   - when something was drawn anywhere on the root window, even outside the
+//     monitor captured with WithMonitor (the notification does not say where
+//     without emptying the damage Next relies on);
+//   - as a safety net, once the recheck interval (WithRecheck, 1 second by
+//     default) has passed since the last Next, even with no event: drawing
+//     DAMAGE does not see (some direct-rendered or overlay video) is then
+//     picked up within that interval, at the cost of one capture and diff
+//     per interval on a still screen.
+//
+// Like Next, it waits for a Next running in another goroutine to finish.
+func (s *Source) Changed(ctx context.Context) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false, capture.ErrClosed
+	}
+	if s.broken != nil {
+		return false, s.broken
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if s.dmg == nil || s.seq == 0 || !s.watchFenced {
+		return true, nil
+	}
+	s.drainEvents()
+	switch {
+	case s.changed, s.dirty:
+		return true, nil
+	case s.opts.recheck > 0 && time.Since(s.frame.Time) >= s.opts.recheck:
+		return true, nil
+	}
+	return false, nil
 }

@@ -7,7 +7,12 @@
 // share memory with this process (a remote display over TCP, or a server in
 // another IPC namespace) it falls back to plain GetImage, about 8 ms per
 // frame. With the DAMAGE and XFIXES extensions, frames carry damage hints that
-// are exact or a superset of what changed.
+// are exact or a superset of what changed, and Changed tells from the
+// server's notifications alone, without a request, whether anything was
+// drawn since the last frame (a still screen then costs nothing but a
+// capture per WithRecheck interval). Cursor reports the pointer apart from
+// the picture: its position in one QueryPointer round trip, its shape from
+// XFIXES only when the server says it changed.
 //
 // The library never reads $DISPLAY: callers pass the display name. It does
 // read the X authority file the way every X client does ($XAUTHORITY, else

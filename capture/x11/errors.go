@@ -9,3 +9,8 @@ var ErrBadDisplayName = errors.New("x11: malformed display name; use :N, :N.S, h
 // ErrNoScreen means the display has no screen with the number asked for
 // (the ".S" of ":N.S"). Use a screen the server has, usually 0.
 var ErrNoScreen = errors.New("x11: the display has no such screen; use :N.0")
+
+// errBadCursorImage marks a malformed XFIXES cursor image from the server. It
+// is logged, never returned: a bad pointer image must not stop a session, the
+// pointer is reported hidden instead.
+var errBadCursorImage = errors.New("x11: malformed cursor image reply")
