@@ -163,3 +163,24 @@ func (r *Recorder) Close() error {
 }
 
 var _ Injector = (*Recorder)(nil)
+
+// SecureAttention is implemented by injectors that can perform the secure
+// attention sequence (Ctrl+Alt+Del) through the system's own path; where
+// keys pressed by software are not enough (Windows' SendSAS). Hosts fall
+// back to CtrlAltDel's key events otherwise.
+type SecureAttention interface {
+	SecureAttention(ctx context.Context) error
+}
+
+// CtrlAltDel returns the key events of Ctrl+Alt+Del: the three presses,
+// then the releases in reverse order.
+func CtrlAltDel() []Event {
+	return []Event{
+		{Kind: KeyEvent, Key: ControlLeft, Down: true},
+		{Kind: KeyEvent, Key: AltLeft, Down: true},
+		{Kind: KeyEvent, Key: Delete, Down: true},
+		{Kind: KeyEvent, Key: Delete},
+		{Kind: KeyEvent, Key: AltLeft},
+		{Kind: KeyEvent, Key: ControlLeft},
+	}
+}

@@ -1,6 +1,7 @@
 package rdp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -224,7 +225,10 @@ func (h *Host) captureLoop() {
 	var (
 		last     time.Time
 		sessions []*hostSession
+		cur      cursorPoller
 	)
+	watcher, _ := h.src.(capture.ChangeWatcher)
+	cur.src, _ = h.src.(capture.CursorSource)
 	wait := func(d time.Duration, wakeToo bool) bool {
 		timer.Reset(d)
 		var wake <-chan struct{}
@@ -252,6 +256,7 @@ func (h *Host) captureLoop() {
 		if d := time.Until(last.Add(interval)); d > 0 && !wait(d, false) {
 			return
 		}
+		cur.poll(h, sessions)
 		wanted := false
 		for _, s := range sessions {
 			wanted = wanted || s.wantsFrame()
@@ -269,6 +274,13 @@ func (h *Host) captureLoop() {
 			continue
 		}
 		last = time.Now()
+		if watcher != nil && !mustCapture(sessions, last) {
+			// Nothing was drawn since the last capture: an idle screen
+			// costs no capture and no comparison.
+			if changed, err := watcher.Changed(h.ctx); err == nil && !changed {
+				continue
+			}
+		}
 		f, err := h.src.Next(h.ctx)
 		if err != nil {
 			if h.ctx.Err() != nil {
@@ -287,9 +299,14 @@ func (h *Host) captureLoop() {
 }
 
 func (h *Host) inject(ctx context.Context, e input.Event) error {
+	return h.injectFunc(func() error { return h.inj.Inject(ctx, e) })
+}
+
+// injectFunc runs f alone against the injector.
+func (h *Host) injectFunc(f func() error) error {
 	h.injMu.Lock()
 	defer h.injMu.Unlock()
-	return h.inj.Inject(ctx, e)
+	return f()
 }
 
 // hostSession is the host's side of one viewer's session.
@@ -303,10 +320,16 @@ type hostSession struct {
 	flow    *flow
 	pc      *webrtc.PeerConnection
 	screen  *webrtc.DataChannel
+	cursor  *webrtc.DataChannel
+	curSent map[uint64]bool // shape IDs this viewer has
+	curLast []byte          // the last position message sent
+	curBuf  []byte
 	control *webrtc.DataChannel
 	endCh   chan error
 
 	keyReq    atomic.Bool
+	primedA   atomic.Bool  // a frame was encoded for this viewer
+	forceTill atomic.Int64 // Unix ns: capture even when the source says nothing changed (lossy regions await refinement)
 	connected atomic.Bool
 	helloSent atomic.Bool // the screen starts after the hello
 
@@ -320,7 +343,7 @@ type hostSession struct {
 
 	inMu        sync.Mutex // input handling, from the input channel's goroutine
 	events      []input.Event
-	held        held
+	held        input.HeldKeys
 	lastRefusal time.Time
 }
 
@@ -347,14 +370,14 @@ func (s *hostSession) run(ctx context.Context) error {
 
 	ordered := true
 	chans := make([]*webrtc.DataChannel, 0, 3)
-	for _, label := range []string{labelScreen, labelInput, labelControl} {
+	for _, label := range []string{labelScreen, labelInput, labelControl, labelCursor} {
 		dc, err := pc.CreateDataChannel(label, &webrtc.DataChannelInit{Ordered: &ordered})
 		if err != nil {
 			return fmt.Errorf("rdp: creating the %s channel: %w", label, err)
 		}
 		chans = append(chans, dc)
 	}
-	s.screen, s.control = chans[0], chans[2]
+	s.screen, s.control, s.cursor = chans[0], chans[2], chans[3]
 	inputDC := chans[1]
 
 	var opened atomic.Int32
@@ -513,15 +536,22 @@ func (s *hostSession) sendFrame(f *capture.Frame) {
 		img.Damage = f.Damage
 	}
 	start := time.Now()
-	s.enc.SetQuality(s.flow.quality(start))
+	q := s.flow.quality(start)
+	s.enc.SetQuality(q)
 	out, err := s.enc.Encode(s.msg[:0], img, s.keyReq.Swap(false))
 	if err != nil {
 		s.end(fmt.Errorf("rdp: encoding the screen: %w", err))
 		return
 	}
 	s.msg, s.primed, s.skipped = out, true, false
+	s.primedA.Store(true)
 	if len(out) == 0 {
 		return
+	}
+	if q > 0 {
+		// Lossy regions are refined to lossless once still: keep
+		// encoding for a while even if the screen seems idle.
+		s.forceTill.Store(start.Add(refineWatch).UnixNano())
 	}
 	now := time.Now()
 	captured := f.Time
@@ -533,6 +563,95 @@ func (s *hostSession) sendFrame(f *capture.Frame) {
 	s.frag, err = fragments(out, hdr, s.frag, s.screen.Send)
 	if err != nil {
 		s.end(fmt.Errorf("%w: sending the screen: %w", ErrConnectionLost, err))
+	}
+}
+
+// refineWatch is how long the host keeps encoding after a lossy update
+// although nothing changed, so the codec can refine it to lossless
+// (codec.DefaultRefineDelay, with room to spare).
+const refineWatch = time.Second
+
+// mustCapture reports whether a session needs a frame whatever the
+// source says: its first one, a key frame asked for, or a refinement.
+func mustCapture(sessions []*hostSession, now time.Time) bool {
+	for _, s := range sessions {
+		if !s.primedA.Load() || s.keyReq.Load() || now.UnixNano() < s.forceTill.Load() {
+			return true
+		}
+	}
+	return false
+}
+
+// cursorPoller reads the pointer from the source and passes changes to
+// every viewer: every frame while it moves, ten times a second once it
+// has been still for a second.
+type cursorPoller struct {
+	src    capture.CursorSource
+	last   capture.Cursor
+	moved  time.Time
+	next   time.Time
+	failed bool
+}
+
+const (
+	cursorIdleAfter = time.Second
+	cursorIdleEvery = 100 * time.Millisecond
+)
+
+func (p *cursorPoller) poll(h *Host, sessions []*hostSession) {
+	if p.src == nil {
+		return
+	}
+	now := time.Now()
+	if now.Before(p.next) {
+		return
+	}
+	c, err := p.src.Cursor(h.ctx)
+	if err != nil {
+		if !p.failed {
+			h.o.logger.Warn("cannot read the pointer; viewers will not see it move", "err", err)
+			p.failed = true
+		}
+		p.next = now.Add(time.Second)
+		return
+	}
+	p.failed = false
+	if c.X != p.last.X || c.Y != p.last.Y || c.Visible != p.last.Visible || c.Shape.ID != p.last.Shape.ID {
+		p.moved = now
+	}
+	p.last = c
+	if now.Sub(p.moved) > cursorIdleAfter {
+		p.next = now.Add(cursorIdleEvery)
+	}
+	for _, s := range sessions {
+		s.sendCursor(c)
+	}
+}
+
+// sendCursor passes the pointer to this viewer if it changed for it,
+// with its shape first if the viewer does not have it.
+func (s *hostSession) sendCursor(c capture.Cursor) {
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	if s.stopped || !s.helloSent.Load() || s.cursor == nil {
+		return
+	}
+	if c.Visible && c.Shape.ID != 0 && !s.curSent[c.Shape.ID] && len(c.Shape.Pix) == c.Shape.Width*c.Shape.Height*4 {
+		if s.curSent == nil || len(s.curSent) >= shapesKept {
+			s.curSent = make(map[uint64]bool) // the viewer drops its oldest too
+		}
+		s.curBuf = appendCursorShape(s.curBuf[:0], c.Shape)
+		if s.cursor.Send(s.curBuf) != nil {
+			return
+		}
+		s.curSent[c.Shape.ID] = true
+	}
+	s.curBuf = appendCursorPosition(s.curBuf[:0], c)
+	if bytes.Equal(s.curBuf, s.curLast) {
+		return
+	}
+	if s.cursor.Send(s.curBuf) == nil {
+		s.curLast = append(s.curLast[:0], s.curBuf...)
 	}
 }
 
@@ -559,6 +678,8 @@ func (s *hostSession) onControl(b []byte) {
 		if c.T != 0 {
 			s.flow.onRTT(time.Since(time.Unix(0, c.T)))
 		}
+	case ctlSecureAttention:
+		go s.secureAttention()
 	case ctlPrefs:
 		s.flow.setPrefs(c.MaxFPS, c.Lossless || s.h.o.lossless)
 		s.h.kick()
@@ -611,7 +732,34 @@ func (s *hostSession) onInput(ctx context.Context, b []byte) {
 			s.h.o.logger.Warn("input not performed", "event", e.Kind, "err", err)
 			continue
 		}
-		s.held.track(e)
+		s.held.Observe(e)
+	}
+}
+
+// secureAttention performs the viewer's Ctrl+Alt+Del request: through the
+// injector's own secure-attention path when it has one, else as the key
+// combination.
+func (s *hostSession) secureAttention() {
+	if s.grant.ViewOnly {
+		_ = s.control.Send(control{Type: ctlInputRefused, Reason: "view-only session"}.marshal())
+		s.h.emit(EventInputRefused, s.peer, true, ErrViewOnly)
+		return
+	}
+	s.h.emit(EventSecureAttention, s.peer, false, nil)
+	ctx, cancel := context.WithTimeout(s.h.ctx, 5*time.Second)
+	defer cancel()
+	s.inMu.Lock() // between the viewer's other input, not inside it
+	defer s.inMu.Unlock()
+	if sa, ok := s.h.inj.(input.SecureAttention); ok {
+		if err := s.h.injectFunc(func() error { return sa.SecureAttention(ctx) }); err != nil {
+			s.h.o.logger.Warn("Ctrl+Alt+Del not performed", "err", err)
+		}
+		return
+	}
+	for _, e := range input.CtrlAltDel() {
+		if err := s.h.inject(ctx, e); err != nil {
+			s.h.o.logger.Warn("Ctrl+Alt+Del not performed", "event", e.Kind, "err", err)
+		}
 	}
 }
 
@@ -625,52 +773,11 @@ func (s *hostSession) releaseHeld() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for _, e := range s.held.releases() {
+	for _, e := range s.held.Release() {
 		if err := s.h.inject(ctx, e); err != nil {
 			s.h.o.logger.Warn("could not release input", "event", e.Kind, "err", err)
 		}
 	}
-}
-
-// held tracks the keys and buttons a viewer holds down.
-type held struct {
-	keys    map[input.Key]struct{}
-	buttons map[input.Button]struct{}
-}
-
-func (h *held) track(e input.Event) {
-	switch e.Kind {
-	case input.KeyEvent:
-		if h.keys == nil {
-			h.keys = make(map[input.Key]struct{})
-		}
-		if e.Down {
-			h.keys[e.Key] = struct{}{}
-		} else {
-			delete(h.keys, e.Key)
-		}
-	case input.MouseButton:
-		if h.buttons == nil {
-			h.buttons = make(map[input.Button]struct{})
-		}
-		if e.Down {
-			h.buttons[e.Button] = struct{}{}
-		} else {
-			delete(h.buttons, e.Button)
-		}
-	}
-}
-
-func (h *held) releases() []input.Event {
-	var out []input.Event
-	for k := range h.keys {
-		out = append(out, input.Event{Kind: input.KeyEvent, Key: k})
-	}
-	for b := range h.buttons {
-		out = append(out, input.Event{Kind: input.MouseButton, Button: b})
-	}
-	h.keys, h.buttons = nil, nil
-	return out
 }
 
 func webrtcConfig(o *options) webrtc.Configuration {

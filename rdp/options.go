@@ -46,6 +46,7 @@ type options struct {
 	maxFPSSet      bool
 	lossless       bool
 	frameHook      func(FrameInfo)
+	cursorHook     func(RemoteCursor)
 	net            transport.Net
 }
 
@@ -152,6 +153,16 @@ func WithFrameHook(f func(FrameInfo)) Option {
 	}
 }
 
+// WithCursorHook sets a function called whenever the host's pointer moves,
+// changes shape or hides (see Viewer.Cursor). It runs on the viewer's
+// receiving goroutine and must not block. Viewer only.
+func WithCursorHook(f func(RemoteCursor)) Option {
+	return func(o *options) error {
+		o.cursorHook = f
+		return nil
+	}
+}
+
 // WithNet makes the peer connection use n instead of the machine's network,
 // e.g. pion's virtual network (github.com/pion/transport/v5/vnet) to run a
 // session through delay, loss and rate limits in tests and benchmarks.
@@ -244,6 +255,7 @@ const (
 	EventViewerConnected                      // its data channels are open
 	EventInputRefused                         // it sent input without control
 	EventViewerLeft                           // its session ended (Err says why, nil for a clean goodbye)
+	EventSecureAttention                      // it asked for Ctrl+Alt+Del, and the host performs it
 )
 
 func (k EventKind) String() string {
@@ -258,6 +270,8 @@ func (k EventKind) String() string {
 		return "input-refused"
 	case EventViewerLeft:
 		return "viewer-left"
+	case EventSecureAttention:
+		return "ctrl-alt-del"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }

@@ -23,15 +23,16 @@ const (
 
 // Control message types.
 const (
-	ctlHello         = "hello"
-	ctlKeyFrame      = "keyframe"
-	ctlInputRefused  = "input-refused"
-	ctlBye           = "bye"
-	ctlSynced        = "synced"
-	ctlPing          = "ping"
-	ctlPong          = "pong"
-	ctlPrefs         = "prefs"
-	maxControlLength = 64 << 10
+	ctlHello           = "hello"
+	ctlKeyFrame        = "keyframe"
+	ctlInputRefused    = "input-refused"
+	ctlBye             = "bye"
+	ctlSynced          = "synced"
+	ctlPing            = "ping"
+	ctlPong            = "pong"
+	ctlPrefs           = "prefs"
+	ctlSecureAttention = "ctrl-alt-del"
+	maxControlLength   = 64 << 10
 )
 
 // control is one message of the control channel (JSON).

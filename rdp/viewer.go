@@ -36,6 +36,9 @@ type Viewer struct {
 	meter      meter
 	clock      clockOffset
 	decClosed  bool
+	cursor     RemoteCursor
+	curID      uint64
+	shapes     map[uint64]*CursorShape
 	final      *image.RGBA // the picture when the decoder was closed
 
 	syncMu sync.Mutex
@@ -49,6 +52,7 @@ type Viewer struct {
 	err       error
 	sendMu    sync.Mutex
 	inBuf     []byte
+	held      input.HeldKeys // keys and buttons we pressed and have not released
 	closing   atomic.Bool
 	connected atomic.Bool
 	pumpDone  chan struct{}
@@ -236,6 +240,8 @@ func (v *Viewer) onDataChannel(dc *webrtc.DataChannel) {
 	case labelControl:
 		v.control = dc
 		dc.OnMessage(func(m webrtc.DataChannelMessage) { v.onControl(m.Data) })
+	case labelCursor:
+		dc.OnMessage(func(m webrtc.DataChannelMessage) { v.onCursor(m.Data) })
 	default:
 		return // a newer host's channel: not ours to use
 	}
@@ -383,6 +389,38 @@ func (v *Viewer) onScreen(frag []byte) {
 	}
 }
 
+func (v *Viewer) onCursor(b []byte) {
+	pos, id, shape, err := parseCursor(b)
+	if err != nil {
+		v.end(err)
+		return
+	}
+	v.mu.Lock()
+	if shape != nil {
+		if v.shapes == nil || len(v.shapes) >= shapesKept {
+			v.shapes = make(map[uint64]*CursorShape) // as the host forgets what we have
+		}
+		v.shapes[shape.ID] = shape
+		v.mu.Unlock()
+		return
+	}
+	pos.Shape = v.shapes[id]
+	v.cursor, v.curID = pos, id
+	v.mu.Unlock()
+	if v.o.cursorHook != nil {
+		v.o.cursorHook(pos)
+	}
+}
+
+// Cursor returns the host's pointer as last reported: draw Shape with its
+// hotspot at X, Y over the screen when Visible. Shape is nil until the
+// host has sent one (and for hosts whose source cannot report the pointer).
+func (v *Viewer) Cursor() RemoteCursor {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.cursor
+}
+
 // askKeyFrameLocked asks the host for a key frame, at most once a second
 // while one is awaited.
 func (v *Viewer) askKeyFrameLocked() {
@@ -436,7 +474,46 @@ func (v *Viewer) sendInput(events []input.Event) error {
 	if dc == nil {
 		return fmt.Errorf("%w: the input channel is not open", ErrConnectionLost)
 	}
-	return dc.Send(buf)
+	if err := dc.Send(buf); err != nil {
+		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	}
+	for _, e := range events {
+		v.held.Observe(e)
+	}
+	return nil
+}
+
+// ReleaseAll releases every key and mouse button this viewer pressed and
+// has not released: call it when the viewer's window loses focus, so a key
+// whose release the window never saw is not left down on the host. (The
+// host also releases everything when the session ends.)
+func (v *Viewer) ReleaseAll() error {
+	if v.viewOnly {
+		return nil
+	}
+	if rel := v.held.Release(); len(rel) > 0 {
+		return v.sendInput(rel)
+	}
+	return nil
+}
+
+// SendCtrlAltDel asks the host to perform Ctrl+Alt+Del (the secure
+// attention sequence), which a viewer cannot send as keys: its own system
+// would act on them.
+func (v *Viewer) SendCtrlAltDel() error {
+	if v.viewOnly {
+		return ErrViewOnly
+	}
+	v.mu.Lock()
+	c := v.control
+	v.mu.Unlock()
+	if c == nil {
+		return ErrClosed
+	}
+	if err := c.Send(control{Type: ctlSecureAttention}.marshal()); err != nil {
+		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	}
+	return nil
 }
 
 // ViewOnly reports whether the host refused this viewer control.

@@ -84,14 +84,16 @@ func allowed(from, to string) bool {
 	case under(from, "bench"):
 		// The benchmark suite's parts share its internals, never the apps'.
 		return !under(to, "examples") && to != "bench"
-	case from == "codec", from == "capture", from == "input", from == "signaling":
+	case from == "codec", from == "capture", from == "input", from == "signaling", from == "clipboard":
 		return false
 	case under(from, "capture"): // platform backends
 		return to == "capture"
 	case under(from, "input"):
 		return to == "input"
+	case under(from, "clipboard"): // platform backends
+		return to == "clipboard"
 	case from == "rdp":
-		return to == "codec" || to == "capture" || to == "input" || to == "signaling"
+		return to == "codec" || to == "capture" || to == "input" || to == "signaling" || to == "clipboard"
 	case under(from, "internal"):
 		return under(to, "internal")
 	}
@@ -125,7 +127,7 @@ func TestImportPolicy(t *testing.T) {
 // TestCorePackagesHaveNoPion keeps WebRTC inside rdp.
 func TestCorePackagesHaveNoPion(t *testing.T) {
 	pkgs := listAll(t)
-	for _, core := range []string{"codec", "capture", "input", "signaling"} {
+	for _, core := range []string{"codec", "capture", "input", "signaling", "clipboard", "clipboard/x11"} {
 		p, ok := pkgs[module+"/"+core]
 		if !ok {
 			t.Errorf("package %s not found", core)
@@ -157,7 +159,7 @@ func TestCgoOnlyInBackends(t *testing.T) {
 	if !usesCgo(module + "/input/robotgo") {
 		t.Fatal("input/robotgo shows no cgo dependency: the detection is broken")
 	}
-	for _, core := range []string{"codec", "capture", "input", "signaling", "rdp", "capture/x11"} {
+	for _, core := range []string{"codec", "capture", "input", "signaling", "rdp", "capture/x11", "clipboard", "clipboard/x11"} {
 		p, ok := pkgs[module+"/"+core]
 		if !ok {
 			t.Errorf("package %s not found", core)
@@ -175,7 +177,8 @@ func TestWasmBuild(t *testing.T) {
 		t.Skip("builds for GOOS=js; slow")
 	}
 	cmd := exec.Command("go", "build", "-o", os.DevNull,
-		module+"/codec", module+"/capture", module+"/input", module+"/signaling", module+"/rdp")
+		module+"/codec", module+"/capture", module+"/input", module+"/signaling", module+"/rdp",
+		module+"/clipboard")
 	cmd.Dir = moduleRoot(t)
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -188,12 +191,15 @@ func TestPolicyCanFail(t *testing.T) {
 	for _, c := range [][2]string{
 		{"codec", "capture"}, {"signaling", "rdp"}, {"rdp", "capture/x11"}, {"rdp", "input/robotgo"},
 		{"capture", "internal/xvfb"}, {"input", "codec"}, {"capture/x11", "input"},
+		{"clipboard", "capture"}, {"clipboard/x11", "capture"}, {"capture/x11", "clipboard"},
+		{"rdp", "clipboard/x11"}, {"clipboard", "internal/xvfb"},
 	} {
 		if allowed(c[0], c[1]) {
 			t.Errorf("policy allows %s -> %s", c[0], c[1])
 		}
 	}
-	for _, c := range [][2]string{{"rdp", "codec"}, {"capture/x11", "capture"}, {"examples/agent", "rdp"}, {"bench", "internal/xvfb"}} {
+	for _, c := range [][2]string{{"rdp", "codec"}, {"capture/x11", "capture"}, {"examples/agent", "rdp"}, {"bench", "internal/xvfb"},
+		{"clipboard/x11", "clipboard"}, {"rdp", "clipboard"}} {
 		if !allowed(c[0], c[1]) {
 			t.Errorf("policy refuses %s -> %s", c[0], c[1])
 		}

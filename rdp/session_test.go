@@ -1,0 +1,180 @@
+package rdp
+
+import (
+	"context"
+	"image"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/deskhand/deskhand/capture"
+	"github.com/deskhand/deskhand/input"
+	"github.com/stretchr/testify/require"
+)
+
+func TestReleaseAllLiftsWhatTheViewerHolds(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	rec := input.NewRecorder()
+	s := connect(t, syn, rec, nil, nil)
+	a, _ := input.KeyFromCode("KeyA")
+	require.NoError(t, s.viewer.Send(
+		input.Event{Kind: input.KeyEvent, Key: input.ShiftLeft, Down: true},
+		input.Event{Kind: input.KeyEvent, Key: a, Down: true},
+		input.Event{Kind: input.KeyEvent, Key: a},
+		input.Event{Kind: input.MouseButton, Button: input.ButtonRight, Down: true},
+	))
+	// The window lost focus: the releases it will never see are sent now.
+	require.NoError(t, s.viewer.ReleaseAll())
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	require.NoError(t, s.viewer.Sync(ctx))
+	got := rec.Events()
+	require.Len(t, got, 6)
+	require.Equal(t, []input.Event{
+		{Kind: input.MouseButton, Button: input.ButtonRight},
+		{Kind: input.KeyEvent, Key: input.ShiftLeft},
+	}, got[4:], "newest press released first")
+	require.NoError(t, s.viewer.ReleaseAll(), "nothing left to release")
+	require.NoError(t, s.viewer.Sync(ctx))
+	require.Len(t, rec.Events(), 6)
+}
+
+func TestCtrlAltDel(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	rec := input.NewRecorder()
+	var asked atomic.Int32
+	events := func(e Event) {
+		if e.Kind == EventSecureAttention {
+			asked.Add(1)
+		}
+	}
+	s := connect(t, syn, rec, []Option{WithEvents(events)}, nil)
+	require.NoError(t, s.viewer.SendCtrlAltDel())
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	got, err := rec.Wait(ctx, 6)
+	require.NoError(t, err)
+	require.Equal(t, input.CtrlAltDel(), got)
+	require.Equal(t, int32(1), asked.Load())
+}
+
+func TestCtrlAltDelRefusedWhenViewOnly(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	rec := input.NewRecorder()
+	s := connect(t, syn, rec, []Option{WithViewOnly(true)}, nil)
+	require.ErrorIs(t, s.viewer.SendCtrlAltDel(), ErrViewOnly)
+	// A viewer that asks anyway is refused by the host, and told.
+	s.viewer.mu.Lock()
+	c := s.viewer.control
+	s.viewer.mu.Unlock()
+	require.NoError(t, c.Send(control{Type: ctlSecureAttention}.marshal()))
+	require.Eventually(t, func() bool { return s.viewer.Stats().InputRefused == 1 }, testTimeout, 10*time.Millisecond)
+	require.Empty(t, rec.Events())
+}
+
+func TestStatsAndFrameHook(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(640, 360))
+	require.NoError(t, err)
+	frames := make(chan FrameInfo, 256)
+	hook := func(f FrameInfo) {
+		select {
+		case frames <- f:
+		default:
+		}
+	}
+	s := connect(t, syn, nil, []Option{WithMaxFPS(20)}, []Option{WithFrameHook(hook)})
+	first := <-frames
+	require.True(t, first.Key)
+	require.Positive(t, first.Bytes)
+	require.False(t, first.Applied.Before(first.Captured), "applied after captured (one machine, one clock)")
+	require.Less(t, first.Applied.Sub(first.Captured), testTimeout)
+	next := <-frames
+	require.False(t, next.Key)
+	require.Greater(t, next.Seq, first.Seq)
+
+	// After a second of pings and updates, both sides have numbers.
+	require.Eventually(t, func() bool {
+		st := s.viewer.Stats()
+		return st.RTT > 0 && st.FPS > 0 && st.Bitrate > 0 && st.Updates > 30
+	}, testTimeout, 50*time.Millisecond)
+	require.Eventually(t, func() bool {
+		vs := s.host.Viewers()
+		return len(vs) == 1 && vs[0].Link.RTT > 0 && vs[0].Link.FPS > 0 && vs[0].Link.Bandwidth > 0
+	}, testTimeout, 50*time.Millisecond)
+	// Sends are at least 50 ms apart: at most 21 in a measured second (the
+	// viewer's count can bunch up with the network's jitter).
+	require.LessOrEqual(t, s.host.Viewers()[0].Link.FPS, 21.01, "the host's cap")
+}
+
+func TestViewerFPSCap(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200))
+	require.NoError(t, err)
+	s := connect(t, syn, nil, nil, []Option{WithMaxFPS(5)})
+	var fps float64
+	require.Eventually(t, func() bool {
+		fps = s.viewer.Stats().FPS
+		return fps > 0 && s.viewer.Stats().Updates > 8
+	}, testTimeout, 50*time.Millisecond)
+	var host float64
+	require.Eventually(t, func() bool {
+		vs := s.host.Viewers()
+		host = vs[0].Link.FPS
+		return len(vs) == 1 && host > 0
+	}, testTimeout, 50*time.Millisecond)
+	require.LessOrEqual(t, host, 6.01, "the viewer asked for 5 fps")
+	require.Less(t, fps, 10.0, "the viewer asked for 5 fps")
+}
+
+// A viewer that stops reading does not hold up another, and the host does
+// not pile up data for it: its frames are superseded.
+func TestSlowViewerDoesNotDelayFastOne(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(1280, 720))
+	require.NoError(t, err)
+	s := connect(t, syn, nil, nil, nil)
+	slow := s.viewer
+	fast := s.join(t)
+	waitUpdates := func(v *Viewer, n int) {
+		t.Helper()
+		base := v.Stats().Updates
+		require.Eventually(t, func() bool { return v.Stats().Updates >= base+n }, testTimeout, 10*time.Millisecond)
+	}
+	waitUpdates(slow, 3)
+	waitUpdates(fast, 3)
+
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+
+	// The slow viewer stops reading: its receiving goroutine blocks, so
+	// its link fills up.
+	slowBase := slow.Stats().Updates
+	release := make(chan struct{})
+	stalled := make(chan struct{})
+	go slow.View(func(*image.RGBA) { close(stalled); <-release })
+	<-stalled
+
+	waitUpdates(fast, 60) // two seconds at 30 fps, whatever the slow one does
+	var slowLink LinkStats
+	for _, vi := range s.host.Viewers() {
+		if vi.Link.Superseded > slowLink.Superseded {
+			slowLink = vi.Link
+		}
+	}
+	require.Positive(t, slowLink.Superseded, "the slow viewer's frames were superseded")
+	require.LessOrEqual(t, slowLink.InFlight, 16<<20, "bounded data in flight")
+
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	require.Less(t, int64(after.HeapInuse)-int64(before.HeapInuse), int64(64<<20), "host and viewers did not pile up frames")
+
+	close(release)
+	waitUpdates(slow, 3)
+	require.Greater(t, slow.Stats().Updates, slowBase)
+	require.NoError(t, slow.Err())
+	require.NoError(t, fast.Err())
+}
