@@ -66,6 +66,9 @@ func (s *pngSeq) Encode(f *image.RGBA) ([]byte, error) {
 	return s.buf.Bytes(), nil
 }
 
+// EncodeKey implements Sequence: every message is independent.
+func (s *pngSeq) EncodeKey(f *image.RGBA) ([]byte, error) { return s.Encode(f) }
+
 func (s *pngSeq) Decode(msg []byte) (*image.RGBA, error) {
 	m, err := png.Decode(bytes.NewReader(msg))
 	if err != nil {
@@ -129,6 +132,9 @@ func (s *zstdSeq) Encode(f *image.RGBA) ([]byte, error) {
 	return s.buf, nil
 }
 
+// EncodeKey implements Sequence: every message is independent.
+func (s *zstdSeq) EncodeKey(f *image.RGBA) ([]byte, error) { return s.Encode(f) }
+
 func (s *zstdSeq) Decode(msg []byte) (*image.RGBA, error) {
 	out, err := s.dec.DecodeAll(msg, s.img.Pix[:0])
 	if err != nil {
@@ -171,6 +177,9 @@ func (s *s2Seq) Encode(f *image.RGBA) ([]byte, error) {
 	s.buf = s2.Encode(s.buf[:cap(s.buf)], pix)
 	return s.buf, nil
 }
+
+// EncodeKey implements Sequence: every message is independent.
+func (s *s2Seq) EncodeKey(f *image.RGBA) ([]byte, error) { return s.Encode(f) }
 
 func (s *s2Seq) Decode(msg []byte) (*image.RGBA, error) {
 	n, err := s2.DecodedLen(msg)

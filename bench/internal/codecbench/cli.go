@@ -79,6 +79,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := WriteTable(stdout, results); err != nil {
 			return err
 		}
+		if HasKeyFrames(results) {
+			fmt.Fprintf(stdout, "\n%s\n", KeyTableTitle(results))
+			if err := WriteKeyTable(stdout, results); err != nil {
+				return err
+			}
+		}
 	}
 	return runErr
 }
@@ -141,14 +147,17 @@ func ReadJSON(r io.Reader) ([]Result, error) {
 	}
 }
 
-// TableHeader returns the column names of WriteTable, in order.
+// TableHeader returns the column names of WriteTable, in order. "enc/dec
+// upd" is Result.UpdateEncDecRatio: over the frames that cost bytes, the
+// median encode time divided by the median decode time.
 func TableHeader() []string {
 	return []string{"codec", "lossy", "frames", "total", "median/frame", "median/update", "p99/frame", "ratio",
-		"enc med ms", "enc p99 ms", "dec med ms", "dec p99 ms", "PSNR mean/min dB", "exact"}
+		"enc med ms", "enc p99 ms", "dec med ms", "dec p99 ms", "enc/dec upd", "PSNR mean/min dB", "exact"}
 }
 
 // TableRow formats one result as the cells of WriteTable. Times that are
-// averages (TimingAvg) are marked "avg".
+// averages (TimingAvg) are marked "avg"; so is the enc/dec ratio of
+// averages.
 func TableRow(r Result) []string {
 	t := func(v float64) string {
 		s := fmt.Sprintf("%.3f", v)
@@ -156,6 +165,13 @@ func TableRow(r Result) []string {
 			s += " avg"
 		}
 		return s
+	}
+	encDec := "-"
+	if r.UpdateEncDecRatio > 0 {
+		encDec = fmt.Sprintf("%.1fx", r.UpdateEncDecRatio)
+		if r.TimingAvg {
+			encDec += " avg"
+		}
 	}
 	psnr := "-"
 	if r.PSNRMeanDB != nil && r.PSNRMinDB != nil {
@@ -170,7 +186,7 @@ func TableRow(r Result) []string {
 	}
 	return []string{r.Codec, lossy, fmt.Sprint(r.Frames), FormatBytes(float64(r.TotalBytes)),
 		FormatBytes(r.MedianBytes), FormatBytes(r.MedianUpdateBytes), FormatBytes(float64(r.P99Bytes)), fmt.Sprintf("%.1fx", r.Ratio),
-		t(r.EncodeMedianMs), t(r.EncodeP99Ms), t(r.DecodeMedianMs), t(r.DecodeP99Ms), psnr, exact}
+		t(r.EncodeMedianMs), t(r.EncodeP99Ms), t(r.DecodeMedianMs), t(r.DecodeP99Ms), encDec, psnr, exact}
 }
 
 // WriteTable writes results as an aligned text table, one row per codec:
@@ -180,6 +196,80 @@ func WriteTable(w io.Writer, results []Result) error {
 	for _, r := range results {
 		rows = append(rows, TableRow(r))
 	}
+	return writeAligned(w, rows)
+}
+
+// HasKeyFrames says whether any result carries a key-frame measurement.
+func HasKeyFrames(results []Result) bool {
+	for _, r := range results {
+		if r.Key != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// KeyTableTitle returns the line that introduces WriteKeyTable's table: how
+// the key frame was measured, and which rows have no times.
+func KeyTableTitle(results []Result) string {
+	s := fmt.Sprintf("key frame (frame 0): coded %d times as a key frame after one warm-up, medians; "+
+		"enc/dec = encode / decode time, enc vs %s = encode time / %s's, bytes vs %s = bytes / %s's",
+		KeyRuns, KeyTimeBaseline, KeyTimeBaseline, KeyBytesBaseline, KeyBytesBaseline)
+	for _, r := range results {
+		if r.Key != nil && r.Key.Runs == 0 {
+			s += "; \"-\": not measurable per frame (bytes of frame 0 in the sequence run)"
+			break
+		}
+	}
+	return s
+}
+
+// KeyTableHeader returns the column names of WriteKeyTable, in order.
+func KeyTableHeader() []string {
+	return []string{"codec", "lossy", "bytes", "enc med ms", "dec med ms", "enc/dec",
+		"enc vs " + KeyTimeBaseline, "bytes vs " + KeyBytesBaseline, "PSNR dB", "exact"}
+}
+
+// KeyTableRow formats the key frame of one result as the cells of
+// WriteKeyTable; unknown values are "-". A result without a key frame gives
+// nil.
+func KeyTableRow(r Result) []string {
+	k := r.Key
+	if k == nil {
+		return nil
+	}
+	f := func(v *float64, format string) string {
+		if v == nil {
+			return "-"
+		}
+		return fmt.Sprintf(format, *v)
+	}
+	lossy, exact := "no", "yes"
+	if r.Lossy {
+		lossy = "yes"
+	}
+	if !k.Exact {
+		exact = "no"
+	}
+	return []string{r.Codec, lossy, FormatBytes(float64(k.Bytes)), f(k.EncodeMedianMs, "%.3f"), f(k.DecodeMedianMs, "%.3f"),
+		f(k.EncDecRatio, "%.1fx"), f(k.EncodeVsS2, "%.2fx"), f(k.BytesVsZstdFastest, "%.3fx"), f(k.PSNRDB, "%.2f"), exact}
+}
+
+// WriteKeyTable writes the key frames of results as an aligned text table,
+// one row per codec that has one.
+func WriteKeyTable(w io.Writer, results []Result) error {
+	rows := [][]string{KeyTableHeader()}
+	for _, r := range results {
+		if row := KeyTableRow(r); row != nil {
+			rows = append(rows, row)
+		}
+	}
+	return writeAligned(w, rows)
+}
+
+// writeAligned writes rows as columns: the first left-aligned, the others
+// right-aligned.
+func writeAligned(w io.Writer, rows [][]string) error {
 	// tabwriter aligns every column the same way: pad the names ourselves.
 	width := 0
 	for _, row := range rows {

@@ -46,7 +46,10 @@ func TestRunTable(t *testing.T) {
 	dir := writeCorpus(t, syntheticFrames(t, 320, 200, 3))
 	var out, errOut bytes.Buffer
 	require.NoError(t, Run(context.Background(), []string{"--corpus", dir, "--codecs", "png-fast,zstd-fastest,deskhand"}, &out, &errOut))
-	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	main, key, ok := strings.Cut(out.String(), "\n\n")
+	require.True(t, ok, "the key-frame table follows after a blank line")
+	assert.True(t, strings.HasPrefix(key, "key frame (frame 0):"), key)
+	lines := strings.Split(main, "\n")
 	require.Len(t, lines, 5, out.String())
 	assert.Contains(t, lines[0], "3 frames 320x200")
 	cols := regexp.MustCompile(`\s{2,}`)

@@ -35,6 +35,11 @@ type Sequence interface {
 	// "unchanged": it counts as 0 bytes and Decode is not called for it. The
 	// returned slice may be reused by the next Encode.
 	Encode(frame *image.RGBA) ([]byte, error)
+	// EncodeKey returns frame coded as a key frame (intra frame): a message
+	// that Decode applies whatever came before it, as a viewer joining a
+	// session needs. It never returns an empty message. A codec whose
+	// messages are all independent encodes it as Encode does.
+	EncodeKey(frame *image.RGBA) ([]byte, error)
 	// Decode applies the message of the next frame and returns the picture,
 	// which stays owned by the Sequence and valid until the next Decode or
 	// Close.

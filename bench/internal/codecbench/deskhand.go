@@ -43,7 +43,14 @@ type deskhandSeq struct {
 	buf []byte
 }
 
-func (s *deskhandSeq) Encode(f *image.RGBA) ([]byte, error) {
+func (s *deskhandSeq) Encode(f *image.RGBA) ([]byte, error) { return s.encode(f, false) }
+
+// EncodeKey asks the same Encoder for a key frame (Encode's key argument),
+// so a measured key frame runs on warm buffers and workers, as one sent to a
+// viewer joining a running session does.
+func (s *deskhandSeq) EncodeKey(f *image.RGBA) ([]byte, error) { return s.encode(f, true) }
+
+func (s *deskhandSeq) encode(f *image.RGBA, key bool) ([]byte, error) {
 	b := f.Bounds()
 	var err error
 	s.buf, err = s.enc.Encode(s.buf[:0], codec.Image{
@@ -52,7 +59,7 @@ func (s *deskhandSeq) Encode(f *image.RGBA) ([]byte, error) {
 		Stride: f.Stride,
 		Format: codec.RGBA,
 		Pix:    f.Pix,
-	}, false)
+	}, key)
 	return s.buf, err
 }
 

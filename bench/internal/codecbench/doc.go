@@ -15,6 +15,10 @@
 // must rebuild every frame exactly (RGB): RunCorpus fails, naming the codec
 // and the frame, when one does not. Lossy codecs get PSNR instead.
 //
+// Frame 0 is also measured alone as a key frame (KeyFrame): coded several
+// times on one warm encoder and decoder, checked like any frame, and compared
+// with s2's encode time and zstd-fastest's size in the same run.
+//
 // Import policy: codecbench uses deskhand only through its public codec
 // package. It must never import rdp, capture backends, pion, cgo or another
 // bench package; ffmpeg is run as a separate process, never linked.

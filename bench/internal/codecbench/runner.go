@@ -9,6 +9,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -47,6 +48,16 @@ type Result struct {
 	// median and p99 are then that average), not per-frame measurements.
 	TimingAvg bool `json:"timing_avg"`
 
+	// UpdateEncodeMedianMs and UpdateDecodeMedianMs are the median times over
+	// the frames that cost bytes (the updates actually sent, frame 0
+	// included), and UpdateEncDecRatio is the first divided by the second:
+	// how many times faster than encoding decoding an update is. All 0 when
+	// no frame cost bytes; the ratio is 0 when decoding took no measurable
+	// time.
+	UpdateEncodeMedianMs float64 `json:"update_encode_median_ms"`
+	UpdateDecodeMedianMs float64 `json:"update_decode_median_ms"`
+	UpdateEncDecRatio    float64 `json:"update_enc_dec_ratio"`
+
 	// PSNRMeanDB and PSNRMinDB are over frames, on RGB against the source
 	// (exact frames count as PSNRCap); nil for lossless codecs.
 	PSNRMeanDB *float64 `json:"psnr_mean_db"`
@@ -55,6 +66,58 @@ type Result struct {
 	// lossless codec's Result: RunCorpus fails otherwise.
 	Exact bool   `json:"exact"`
 	Notes string `json:"notes,omitempty"`
+
+	// Key is the key-frame measurement of frame 0 (see KeyFrame); nil in
+	// results written before it existed.
+	Key *KeyFrame `json:"key"`
+}
+
+// KeyRuns is how many timed runs RunCorpus codes frame 0 as a key frame in,
+// on one reused encoder and decoder, after one untimed warm-up run that
+// leaves first-use allocations out of the times.
+const KeyRuns = 7
+
+// The codecs whose key frames the others are compared with, by name, when
+// they are in the same run: deskhand's goal is a key frame smaller than
+// zstd-fastest's and coded in at most twice s2's time.
+const (
+	KeyTimeBaseline  = "s2"
+	KeyBytesBaseline = "zstd-fastest"
+)
+
+// KeyFrame is what one codec measured on the corpus's frame 0 coded as a key
+// frame (intra frame), the message a viewer joining a session needs first.
+// A FrameCodec codes it KeyRuns times (Sequence.EncodeKey, then Decode) and
+// every decoded picture is checked like any frame: exact for a lossless
+// codec, PSNR for a lossy one. A SequenceCodec (ffmpeg) cannot be timed per
+// frame: Bytes is then the size of frame 0 in the sequence run (a key frame
+// there too, stream headers included), Runs is 0 and the times are nil.
+type KeyFrame struct {
+	// Bytes is the key frame's size, the median over the runs.
+	Bytes int64 `json:"bytes"`
+	// Runs is the number of timed runs; 0 when the times are not measured.
+	Runs int `json:"runs"`
+	// EncodeMedianMs and DecodeMedianMs are the median times over the runs;
+	// nil when not measured.
+	EncodeMedianMs *float64 `json:"encode_median_ms"`
+	DecodeMedianMs *float64 `json:"decode_median_ms"`
+	// EncDecRatio is EncodeMedianMs / DecodeMedianMs: how many times faster
+	// than encoding decoding the key frame is. nil when not measured.
+	EncDecRatio *float64 `json:"enc_dec_ratio"`
+	// EncodeVsS2 is EncodeMedianMs / the EncodeMedianMs of the
+	// codec named KeyTimeBaseline (s2) in the same run; nil when either is
+	// missing.
+	EncodeVsS2 *float64 `json:"encode_vs_s2"`
+	// BytesVsZstdFastest is Bytes / the Bytes of the codec named
+	// KeyBytesBaseline (zstd-fastest) in the same run; nil when it is
+	// missing.
+	BytesVsZstdFastest *float64 `json:"bytes_vs_zstd_fastest"`
+	// PSNRDB is the lowest PSNR over the runs (PSNRCap when exact); nil for
+	// lossless codecs.
+	PSNRDB *float64 `json:"psnr_db"`
+	// Exact says every run rebuilt frame 0 exactly (RGB). Always true for a
+	// lossless codec: RunCorpus fails otherwise.
+	Exact bool `json:"exact"`
 }
 
 // RunOption configures RunCorpus.
@@ -129,8 +192,37 @@ func RunCorpus(ctx context.Context, frames []*image.RGBA, codecs []Codec, opts .
 		}
 		results = append(results, r)
 	}
+	setKeyRatios(results)
 	return results, errors.Join(errs...)
 }
+
+// setKeyRatios fills in the key frames' ratios against the baselines of the
+// same run.
+func setKeyRatios(results []Result) {
+	var timeBase, bytesBase *KeyFrame
+	for _, r := range results {
+		switch r.Codec {
+		case KeyTimeBaseline:
+			timeBase = r.Key
+		case KeyBytesBaseline:
+			bytesBase = r.Key
+		}
+	}
+	for _, r := range results {
+		k := r.Key
+		if k == nil {
+			continue
+		}
+		if timeBase != nil && timeBase.EncodeMedianMs != nil && *timeBase.EncodeMedianMs > 0 && k.EncodeMedianMs != nil {
+			k.EncodeVsS2 = ptr(round(*k.EncodeMedianMs / *timeBase.EncodeMedianMs, 3))
+		}
+		if bytesBase != nil && bytesBase.Bytes > 0 {
+			k.BytesVsZstdFastest = ptr(round(float64(k.Bytes)/float64(bytesBase.Bytes), 3))
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func runCodec(ctx context.Context, frames []*image.RGBA, c Codec, progress func(string, int, int)) (Result, error) {
 	n := len(frames)
@@ -185,10 +277,19 @@ func runCodec(ctx context.Context, frames []*image.RGBA, c Codec, progress func(
 		if err := seq.Close(); err != nil {
 			return r, err
 		}
+		// Leave the sequence's garbage out of the key frame's times.
+		runtime.GC()
+		if r.Key, err = measureKey(ctx, c, frames[0]); err != nil {
+			return r, err
+		}
 	case SequenceCodec:
+		key := &KeyFrame{}
 		st, err := c.CodeSequence(ctx, frames, func(i int, img *image.RGBA) error {
 			if err := q.frame(i, frames[i], img); err != nil {
 				return err
+			}
+			if i == 0 {
+				key.Exact, key.PSNRDB = keyQuality(c.Lossy(), frames[0], img)
 			}
 			report(i + 1)
 			return nil
@@ -203,6 +304,8 @@ func runCodec(ctx context.Context, frames []*image.RGBA, c Codec, progress func(
 			return r, fmt.Errorf("%w: %d frames decoded of %d", ErrBitstream, q.frames, n)
 		}
 		copy(sizes, st.FrameBytes)
+		key.Bytes = int64(sizes[0])
+		r.Key = key
 		for i := range enc {
 			enc[i] = st.Encode / time.Duration(n)
 			dec[i] = st.Decode / time.Duration(n)
@@ -235,6 +338,19 @@ func runCodec(ctx context.Context, frames []*image.RGBA, c Codec, progress func(
 	r.EncodeP99Ms = ms(percentile(enc, 0.99))
 	r.DecodeMedianMs = ms(medianDur(dec))
 	r.DecodeP99Ms = ms(percentile(dec, 0.99))
+	var updEnc, updDec []time.Duration
+	for i, s := range sizes {
+		if s > 0 {
+			updEnc, updDec = append(updEnc, enc[i]), append(updDec, dec[i])
+		}
+	}
+	if len(updEnc) > 0 {
+		e, d := medianDur(updEnc), medianDur(updDec)
+		r.UpdateEncodeMedianMs, r.UpdateDecodeMedianMs = ms(e), ms(d)
+		if d > 0 {
+			r.UpdateEncDecRatio = round(float64(e)/float64(d), 2)
+		}
+	}
 	r.Exact = q.exact
 	if c.Lossy() {
 		mean := round(q.sumPSNR/float64(q.frames), 3)
@@ -242,6 +358,75 @@ func runCodec(ctx context.Context, frames []*image.RGBA, c Codec, progress func(
 		r.PSNRMeanDB, r.PSNRMinDB = &mean, &minimum
 	}
 	return r, nil
+}
+
+// measureKey codes f as a key frame KeyRuns times after one warm-up, on one
+// sequence of c, checking every decoded picture.
+func measureKey(ctx context.Context, c FrameCodec, f *image.RGBA) (*KeyFrame, error) {
+	b := f.Bounds()
+	seq, err := c.NewSequence(b.Dx(), b.Dy())
+	if err != nil {
+		return nil, fmt.Errorf("key frame: %w", err)
+	}
+	defer seq.Close()
+	q := quality{codec: c.Name(), lossy: c.Lossy(), exact: true, minPSNR: math.Inf(1)}
+	sizes := make([]int, 0, KeyRuns)
+	enc := make([]time.Duration, 0, KeyRuns)
+	dec := make([]time.Duration, 0, KeyRuns)
+	for run := 0; run <= KeyRuns; run++ { // run 0 warms up, untimed
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		t0 := time.Now()
+		msg, err := seq.EncodeKey(f)
+		te := time.Since(t0)
+		if err != nil {
+			return nil, fmt.Errorf("key frame (frame 0) run %d: encode: %w", run, err)
+		}
+		if len(msg) == 0 {
+			return nil, fmt.Errorf("key frame (frame 0) run %d: encoded to nothing", run)
+		}
+		size := len(msg)
+		t1 := time.Now()
+		img, err := seq.Decode(msg)
+		td := time.Since(t1)
+		if err != nil {
+			return nil, fmt.Errorf("key frame (frame 0) run %d: decode: %w", run, err)
+		}
+		if err := q.check(fmt.Sprintf("key frame (frame 0) run %d", run), f, img); err != nil {
+			return nil, err
+		}
+		if run > 0 {
+			sizes, enc, dec = append(sizes, size), append(enc, te), append(dec, td)
+		}
+	}
+	if err := seq.Close(); err != nil {
+		return nil, err
+	}
+	e, d := medianDur(enc), medianDur(dec)
+	k := &KeyFrame{Bytes: int64(median(sizes)), Runs: KeyRuns, Exact: q.exact,
+		EncodeMedianMs: ptr(ms(e)), DecodeMedianMs: ptr(ms(d))}
+	if d > 0 {
+		k.EncDecRatio = ptr(round(float64(e)/float64(d), 2))
+	}
+	if c.Lossy() {
+		k.PSNRDB = ptr(round(q.minPSNR, 3))
+	}
+	return k, nil
+}
+
+// keyQuality compares a decoded frame 0 with its source: exact, and for a
+// lossy codec its PSNR (PSNRCap when exact).
+func keyQuality(lossy bool, src, got *image.RGBA) (exact bool, psnr *float64) {
+	exact = equalRGB(src, got)
+	if lossy {
+		p := float64(PSNRCap)
+		if !exact {
+			p = round(PSNR(src, got), 3)
+		}
+		psnr = &p
+	}
+	return exact, psnr
 }
 
 // quality accumulates the comparison of decoded frames with their sources.
@@ -255,12 +440,18 @@ type quality struct {
 }
 
 func (q *quality) frame(i int, src, got *image.RGBA) error {
+	return q.check("frame "+strconv.Itoa(i), src, got)
+}
+
+// check compares one decoded picture, named by where in errors, with its
+// source.
+func (q *quality) check(where string, src, got *image.RGBA) error {
 	if got == nil || got.Bounds().Size() != src.Bounds().Size() {
 		var size image.Point
 		if got != nil {
 			size = got.Bounds().Size()
 		}
-		return fmt.Errorf("%w: codec %s frame %d: decoded size %v, want %v", ErrMismatch, q.codec, i, size, src.Bounds().Size())
+		return fmt.Errorf("%w: codec %s %s: decoded size %v, want %v", ErrMismatch, q.codec, where, size, src.Bounds().Size())
 	}
 	q.frames++
 	if equalRGB(src, got) {
@@ -271,7 +462,7 @@ func (q *quality) frame(i int, src, got *image.RGBA) error {
 	q.exact = false
 	if !q.lossy {
 		x, y := firstDiff(src, got)
-		return fmt.Errorf("%w: codec %s frame %d: pixel (%d,%d) is %v, want %v", ErrMismatch, q.codec, i, x, y,
+		return fmt.Errorf("%w: codec %s %s: pixel (%d,%d) is %v, want %v", ErrMismatch, q.codec, where, x, y,
 			rgbAt(got, x, y), rgbAt(src, x, y))
 	}
 	p := PSNR(src, got)

@@ -219,6 +219,7 @@ func dotChart(title, xLabel string, codecs []string, ss []series, tickLabel func
 	legend := plot.NewLegend()
 	legend.TextStyle = p.Legend.TextStyle
 	legend.Top, legend.Left = true, true
+	legend.Padding = vg.Points(3) // entries of 12-point text otherwise touch
 	spread := 0.5 / float64(max(len(ss), 1))
 	for j, s := range ss {
 		var xys plotter.XYs
@@ -247,6 +248,11 @@ func dotChart(title, xLabel string, codecs []string, ss []series, tickLabel func
 	// spans at least a decade (a log axis cannot be widened around a point).
 	p.X.Min = floor
 	p.X.Max = math.Max(p.X.Max*1.2, floor*10)
+	// Every row from its own extent, not the dots': the plot drops a row
+	// label outside the Y range, so a bottom or top row whose dots all sit
+	// above or below its centre (a codec run in few scenarios) lost its
+	// label.
+	p.Y.Min, p.Y.Max = -0.5, float64(len(codecs))-0.5
 	return p, legend, nil
 }
 

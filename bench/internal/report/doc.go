@@ -1,7 +1,8 @@
 // Package report implements `bench report`: it runs the codec benchmark
 // (package codecbench) on every scenario corpus of a directory, or reads
 // results saved with `bench codec --json`, and writes a Markdown report with
-// one table per scenario and SVG charts made with gonum.org/v1/plot: median
+// the codec and key-frame tables of each scenario, deskhand's goals checked
+// against those numbers, and SVG charts made with gonum.org/v1/plot: median
 // bytes per frame and median encode time per codec (log scales), per
 // scenario and across scenarios.
 //

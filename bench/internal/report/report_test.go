@@ -221,6 +221,9 @@ func TestRunCorpora(t *testing.T) {
 	assert.Contains(t, md, "## typing")
 	assert.Contains(t, md, "`typing`: 4 frames of 320x200.")
 	assert.Less(t, strings.Index(md, "## typing"), strings.Index(md, "## scroll"))
+	assert.Regexp(t, `\| deskhand \| no \| [0-9.]+ KiB \| [0-9.]+ \| [0-9.]+ \| [0-9.]+x \| [0-9.]+x \| - \| - \| yes \|`, md,
+		"a key-frame row for deskhand, measured against s2, without zstd-fastest in the run")
+	assert.Contains(t, md, "## Goals")
 
 	// The saved results make the same report without running anything.
 	out2 := t.TempDir()
@@ -288,4 +291,86 @@ func TestChartHelpers(t *testing.T) {
 	assert.Equal(t, "12.3 avg", fmtMs(12.34, true))
 	assert.Equal(t, "0.001", fmtMs(0.0012, false))
 	_ = image.Point{}
+}
+
+// The summary charts label every codec row, also the top and bottom rows
+// of codecs run in only some scenarios, whose dots all sit off their row's
+// centre (deskhand-lossy's label was missing at the bottom).
+func TestSummaryChartsLabelEveryRow(t *testing.T) {
+	var results []codecbench.Result
+	scenarios := []string{"typing", "scroll", "drag", "photos", "video"}
+	for i, sc := range scenarios {
+		if i == 0 {
+			results = append(results, result(sc, "first-only-typing", false, 900, 0.8))
+		}
+		results = append(results, result(sc, "s2", false, 380000, 1.7))
+		if i >= 3 {
+			results = append(results, result(sc, "deskhand-lossy", true, 60000, 50))
+		}
+	}
+	dir := t.TempDir()
+	require.NoError(t, Write(dir, results))
+	for _, f := range []string{"summary-bytes", "summary-encode"} {
+		svg := checkSVG(t, filepath.Join(dir, f+".svg"))
+		for _, label := range []string{">first-only-typing<", ">s2<", ">deskhand-lossy<"} {
+			assert.True(t, strings.Contains(svg, label), "%s does not label row %s", f, label)
+		}
+	}
+}
+
+func withKey(r codecbench.Result, bytes int64, enc, dec float64, vsS2, vsZstd float64) codecbench.Result {
+	f := func(v float64) *float64 { return &v }
+	r.Key = &codecbench.KeyFrame{Bytes: bytes, Runs: codecbench.KeyRuns, EncodeMedianMs: f(enc), DecodeMedianMs: f(dec),
+		EncDecRatio: f(enc / dec), EncodeVsS2: f(vsS2), BytesVsZstdFastest: f(vsZstd), Exact: !r.Lossy}
+	return r
+}
+
+func TestWriteKeyFramesAndGoals(t *testing.T) {
+	dh := withKey(result("typing", "deskhand", false, 0, 0.9), 1400000, 75, 31, 3.56, 0.682)
+	dh.UpdateEncDecRatio = 38.5
+	lossy := withKey(result("typing", "deskhand-lossy", true, 0, 0.9), 300000, 40, 8, 1.9, 0.15)
+	lossy.TimingAvg, lossy.UpdateEncDecRatio = false, 3.6
+	results := []codecbench.Result{
+		dh,
+		lossy,
+		withKey(result("typing", "zstd-fastest", false, 2e6, 55), 2e6, 55, 14, 2.64, 1),
+		withKey(result("typing", "s2", false, 2.8e6, 21), 2.8e6, 21, 8, 1, 1.382),
+		func() codecbench.Result { // ffmpeg: bytes only
+			r := result("typing", "x264-crf23", true, 100, 20)
+			r.Key = &codecbench.KeyFrame{Bytes: 29000}
+			return r
+		}(),
+		result("scroll", "deskhand", false, 165, 2), // from an older results file: no key frame
+	}
+	dir := t.TempDir()
+	require.NoError(t, Write(dir, results))
+	md := checkReport(t, dir)
+
+	typing := md[strings.Index(md, "## typing"):strings.Index(md, "## scroll")]
+	assert.Contains(t, typing, "Key frame (frame 0), median of 7 runs:")
+	assert.Contains(t, typing, "| "+strings.Join(codecbench.KeyTableHeader(), " | ")+" |")
+	for _, row := range []string{
+		"| deskhand | no | 1.34 MiB | 75.000 | 31.000 | 2.4x | 3.56x | 0.682x | - | yes |",
+		"| deskhand-lossy | yes | 293.0 KiB |",
+		"| s2 | no | 2.67 MiB | 21.000 | 8.000 | 2.6x | 1.00x | 1.382x | - | yes |",
+		"| x264-crf23 | yes | 28.3 KiB | - | - | - | - | - | - | no |",
+	} {
+		assert.Contains(t, typing, row)
+	}
+	scroll := md[strings.Index(md, "## scroll"):]
+	assert.NotContains(t, scroll, "Key frame", "no key-frame table without key frames")
+
+	// The goals are computed from the numbers, for deskhand's codecs only.
+	require.Contains(t, md, "## Goals")
+	goals := md[strings.Index(md, "## Goals"):strings.Index(md, "## typing")]
+	assert.Contains(t, goals, "| typing | deskhand | 0.682x met | 3.56x not met | 2.4x not met | 38.5x met |")
+	assert.Contains(t, goals, "| typing | deskhand-lossy | 0.150x met | 1.90x met | 5.0x met | 3.6x not met |")
+	assert.NotContains(t, goals, "| typing | s2 |")
+	assert.NotContains(t, goals, "| scroll |", "no key frame, no goal row")
+	assert.Less(t, strings.Index(md, "## Summary"), strings.Index(md, "## Goals"))
+
+	// Without any key frame there is no goals section.
+	dir = t.TempDir()
+	require.NoError(t, Write(dir, []codecbench.Result{result("x", "deskhand", false, 100, 1)}))
+	assert.NotContains(t, checkReport(t, dir), "## Goals")
 }

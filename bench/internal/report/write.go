@@ -17,11 +17,12 @@ import (
 )
 
 // Write writes report.md and its charts into dir (which must exist):
-// per scenario (Result.Corpus, in order of first appearance) a table and
-// two charts, <scenario>-bytes.svg (median bytes per frame per codec) and
-// <scenario>-encode.svg (median encode time per codec), and two summary
-// charts across scenarios, summary-bytes.svg and summary-encode.svg. Charts
-// use log scales.
+// per scenario (Result.Corpus, in order of first appearance) the codec
+// table, the key-frame table (when the results have key frames) and two
+// charts, <scenario>-bytes.svg (median bytes per frame per codec) and
+// <scenario>-encode.svg (median encode time per codec); two summary charts
+// across scenarios, summary-bytes.svg and summary-encode.svg; and a "Goals"
+// section computed from the numbers (see writeGoals). Charts use log scales.
 func Write(dir string, results []codecbench.Result, opts ...Option) error {
 	o := options{title: "deskhand codec benchmark"}
 	for _, opt := range opts {
@@ -83,6 +84,8 @@ func Write(dir string, results []codecbench.Result, opts ...Option) error {
 		fmt.Fprintf(&md, "![%s](%s.svg)\n\n", c.title, c.file)
 	}
 
+	writeGoals(&md, groups)
+
 	// One section per scenario.
 	used := map[string]bool{}
 	for _, g := range groups {
@@ -94,6 +97,9 @@ func Write(dir string, results []codecbench.Result, opts ...Option) error {
 		first := g.results[0]
 		fmt.Fprintf(&md, "## %s\n\n`%s`: %d frames of %dx%d.\n\n", g.name, g.name, first.Frames, first.Width, first.Height)
 		writeTable(&md, g.results)
+		if codecbench.HasKeyFrames(g.results) {
+			writeKeyTable(&md, g.results)
+		}
 		var bytesBars, encBars []bar
 		for _, r := range g.results {
 			label := r.Codec
@@ -140,8 +146,15 @@ const howToRead = `## How to read this
   (median and 99th percentile). ffmpeg codecs (x264, VP8) run as one ffmpeg process per sequence, on all
   cores: their times are marked "avg", ffmpeg's own -benchmark real time for its processing loop (RGB to
   YUV conversion included; process start and input probing left out) divided by the frames.
-- Lossless codecs are checked to rebuild every frame exactly (RGB). Lossy codecs show PSNR on RGB
-  against the source, mean and minimum over frames (an exact frame counts as 100 dB).
+- "enc/dec upd" is, over the frames that cost bytes, the median encode time divided by the median decode
+  time: how many times faster than encoding decoding an update is.
+- The key-frame table of each scenario codes frame 0 as a key frame (what a viewer joining a session
+  needs first) several times on one reused encoder and decoder, after an untimed warm-up, and gives the
+  medians; "enc vs s2" and "bytes vs zstd-fastest" divide by those codecs' key frame in the same run.
+  ffmpeg codecs cannot be timed per frame: their key frame is frame 0 of the sequence (stream headers
+  included), times "-".
+- Lossless codecs are checked to rebuild every frame exactly (RGB), key frames included. Lossy codecs
+  show PSNR on RGB against the source, mean and minimum over frames (an exact frame counts as 100 dB).
 - Charts use log scales; deskhand is blue, lossless baselines grey, lossy baselines orange. A value of 0
   sits on the left edge.
 
@@ -185,8 +198,37 @@ func codecOrder(results []codecbench.Result) []string {
 // writeTable writes the codec table of one scenario as Markdown, numbers
 // right-aligned, followed by the rows' notes.
 func writeTable(md *bytes.Buffer, results []codecbench.Result) {
-	md.WriteString("| " + strings.Join(codecbench.TableHeader(), " | ") + " |\n|")
-	for i := range codecbench.TableHeader() {
+	rows := make([][]string, 0, len(results))
+	var notes []string
+	for _, r := range results {
+		rows = append(rows, codecbench.TableRow(r))
+		if r.Notes != "" && !slices.Contains(notes, r.Notes) {
+			notes = append(notes, r.Notes)
+		}
+	}
+	writeMarkdownTable(md, codecbench.TableHeader(), rows)
+	for _, n := range notes {
+		fmt.Fprintf(md, "Note: %s.\n\n", strings.TrimSuffix(n, "."))
+	}
+}
+
+// writeKeyTable writes the key-frame table of one scenario as Markdown.
+func writeKeyTable(md *bytes.Buffer, results []codecbench.Result) {
+	var rows [][]string
+	for _, r := range results {
+		if row := codecbench.KeyTableRow(r); row != nil {
+			rows = append(rows, row)
+		}
+	}
+	fmt.Fprintf(md, "Key frame (frame 0), median of %d runs:\n\n", codecbench.KeyRuns)
+	writeMarkdownTable(md, codecbench.KeyTableHeader(), rows)
+}
+
+// writeMarkdownTable writes a Markdown table: the first two columns (name,
+// lossy) left-aligned, the numbers right-aligned.
+func writeMarkdownTable(md *bytes.Buffer, header []string, rows [][]string) {
+	md.WriteString("| " + strings.Join(escapeCells(header), " | ") + " |\n|")
+	for i := range header {
 		if i < 2 {
 			md.WriteString(" --- |")
 		} else {
@@ -194,17 +236,10 @@ func writeTable(md *bytes.Buffer, results []codecbench.Result) {
 		}
 	}
 	md.WriteString("\n")
-	var notes []string
-	for _, r := range results {
-		md.WriteString("| " + strings.Join(escapeCells(codecbench.TableRow(r)), " | ") + " |\n")
-		if r.Notes != "" && !slices.Contains(notes, r.Notes) {
-			notes = append(notes, r.Notes)
-		}
+	for _, row := range rows {
+		md.WriteString("| " + strings.Join(escapeCells(row), " | ") + " |\n")
 	}
 	md.WriteString("\n")
-	for _, n := range notes {
-		fmt.Fprintf(md, "Note: %s.\n\n", strings.TrimSuffix(n, "."))
-	}
 }
 
 // writeMatrix writes a codecs x scenarios Markdown table of cell(result).
