@@ -33,6 +33,11 @@ var (
 	// ErrNegotiation means the WebRTC offer/answer exchange failed.
 	ErrNegotiation = errors.New("rdp: WebRTC negotiation failed")
 
+	// ErrClipboardRefused means a clipboard text was not taken: larger than
+	// the limit, not valid UTF-8 text, or not allowed by the host's policy
+	// (ClipboardPolicy) or this session's rights.
+	ErrClipboardRefused = errors.New("rdp: clipboard text refused")
+
 	// ErrCapture means the host could not capture its screen.
 	ErrCapture = errors.New("rdp: screen capture failed on the host")
 )

@@ -32,6 +32,7 @@ type Host struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	loopDone chan struct{}
+	clipDone chan struct{}
 	wake     chan struct{}
 	injMu    sync.Mutex // one event at a time reaches the injector
 
@@ -59,10 +60,16 @@ func NewHost(src capture.Source, inj input.Injector, opts ...Option) (*Host, err
 		ctx:      ctx,
 		cancel:   cancel,
 		loopDone: make(chan struct{}),
+		clipDone: make(chan struct{}),
 		wake:     make(chan struct{}, 1),
 		sessions: make(map[*hostSession]struct{}),
 	}
 	go h.captureLoop()
+	if o.clipboard != nil && o.clipPolicy.ToViewers {
+		go h.watchClipboard()
+	} else {
+		close(h.clipDone)
+	}
 	return h, nil
 }
 
@@ -72,6 +79,7 @@ func (h *Host) Close() error {
 	h.cancel()
 	h.mu.Unlock()
 	<-h.loopDone
+	<-h.clipDone
 	h.wg.Wait()
 	return nil
 }
@@ -321,6 +329,8 @@ type hostSession struct {
 	pc      *webrtc.PeerConnection
 	screen  *webrtc.DataChannel
 	cursor  *webrtc.DataChannel
+	clip    *webrtc.DataChannel
+	clipIn  clipAssembler
 	curSent map[uint64]bool // shape IDs this viewer has
 	curLast []byte          // the last position message sent
 	curBuf  []byte
@@ -370,14 +380,16 @@ func (s *hostSession) run(ctx context.Context) error {
 
 	ordered := true
 	chans := make([]*webrtc.DataChannel, 0, 3)
-	for _, label := range []string{labelScreen, labelInput, labelControl, labelCursor} {
+	for _, label := range []string{labelScreen, labelInput, labelControl, labelCursor, labelClipboard} {
 		dc, err := pc.CreateDataChannel(label, &webrtc.DataChannelInit{Ordered: &ordered})
 		if err != nil {
 			return fmt.Errorf("rdp: creating the %s channel: %w", label, err)
 		}
 		chans = append(chans, dc)
 	}
-	s.screen, s.control, s.cursor = chans[0], chans[2], chans[3]
+	s.screen, s.control, s.cursor, s.clip = chans[0], chans[2], chans[3], chans[4]
+	s.clipIn.limit = max(o.clipPolicy.MaxBytes, 1)
+	s.clip.OnMessage(func(m webrtc.DataChannelMessage) { s.onClipboard(m.Data) })
 	inputDC := chans[1]
 
 	var opened atomic.Int32
@@ -440,7 +452,12 @@ func (s *hostSession) run(ctx context.Context) error {
 	// Listed before the hello, so a viewer that has its hello is always in
 	// Viewers().
 	s.h.add(s)
-	if err := s.control.Send(control{Type: ctlHello, Version: ProtocolVersion, ViewOnly: s.grant.ViewOnly}.marshal()); err != nil {
+	hello := control{Type: ctlHello, Version: ProtocolVersion, ViewOnly: s.grant.ViewOnly}
+	if o.clipboard != nil {
+		hello.ClipToViewer = o.clipPolicy.ToViewers
+		hello.ClipFromViewer = o.clipPolicy.FromViewers && !s.grant.ViewOnly
+	}
+	if err := s.control.Send(hello.marshal()); err != nil {
 		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
 	}
 	s.helloSent.Store(true)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/deskhand/deskhand/clipboard"
 	"github.com/deskhand/deskhand/signaling"
 	"github.com/pion/transport/v5"
 )
@@ -47,6 +48,10 @@ type options struct {
 	lossless       bool
 	frameHook      func(FrameInfo)
 	cursorHook     func(RemoteCursor)
+	clipboard      clipboard.Clipboard
+	clipPolicy     ClipboardPolicy
+	clipHook       func(string)
+	clipLimit      int
 	net            transport.Net
 }
 
@@ -58,6 +63,7 @@ func defaultOptions() options {
 		maxFrameBytes:  64 << 20,
 		maxPixels:      8192 * 8192,
 		connectTimeout: 30 * time.Second,
+		clipLimit:      defaultClipboardSize,
 	}
 }
 
@@ -163,6 +169,47 @@ func WithCursorHook(f func(RemoteCursor)) Option {
 	}
 }
 
+// WithClipboard shares the host's clipboard cb with viewers as policy
+// allows. Host only. Default: no clipboard sharing. The host does not close
+// cb.
+func WithClipboard(cb clipboard.Clipboard, policy ClipboardPolicy) Option {
+	return func(o *options) error {
+		if cb == nil {
+			return fmt.Errorf("rdp: WithClipboard: nil clipboard")
+		}
+		if policy.MaxBytes == 0 {
+			policy.MaxBytes = defaultClipboardSize
+		}
+		if policy.MaxBytes < 1 || policy.MaxBytes > 64<<20 {
+			return fmt.Errorf("rdp: WithClipboard: MaxBytes %d: want 1 byte..64 MiB", policy.MaxBytes)
+		}
+		o.clipboard, o.clipPolicy = cb, policy
+		return nil
+	}
+}
+
+// WithClipboardHook sets a function called with each clipboard text the
+// host sends (when its clipboard changes). It runs on the viewer's
+// receiving goroutine and must not block. Viewer only.
+func WithClipboardHook(f func(text string)) Option {
+	return func(o *options) error {
+		o.clipHook = f
+		return nil
+	}
+}
+
+// WithClipboardLimit bounds the clipboard texts a viewer takes from the
+// host and sends to it. Viewer only. Default 1 MiB, range 1 byte..64 MiB.
+func WithClipboardLimit(n int) Option {
+	return func(o *options) error {
+		if n < 1 || n > 64<<20 {
+			return fmt.Errorf("rdp: WithClipboardLimit(%d): want 1 byte..64 MiB", n)
+		}
+		o.clipLimit = n
+		return nil
+	}
+}
+
 // WithNet makes the peer connection use n instead of the machine's network,
 // e.g. pion's virtual network (github.com/pion/transport/v5/vnet) to run a
 // session through delay, loss and rate limits in tests and benchmarks.
@@ -250,12 +297,14 @@ type EventKind uint8
 
 // The session events, in the order a session goes through them.
 const (
-	EventViewerJoined    EventKind = iota + 1 // a viewer asked to connect
-	EventViewerRefused                        // the accept hook refused it (Err says why)
-	EventViewerConnected                      // its data channels are open
-	EventInputRefused                         // it sent input without control
-	EventViewerLeft                           // its session ended (Err says why, nil for a clean goodbye)
-	EventSecureAttention                      // it asked for Ctrl+Alt+Del, and the host performs it
+	EventViewerJoined        EventKind = iota + 1 // a viewer asked to connect
+	EventViewerRefused                            // the accept hook refused it (Err says why)
+	EventViewerConnected                          // its data channels are open
+	EventInputRefused                             // it sent input without control
+	EventViewerLeft                               // its session ended (Err says why, nil for a clean goodbye)
+	EventSecureAttention                          // it asked for Ctrl+Alt+Del, and the host performs it
+	EventClipboardToViewer                        // the host's clipboard text was sent to it (Bytes)
+	EventClipboardFromViewer                      // it set the host's clipboard (Bytes)
 )
 
 func (k EventKind) String() string {
@@ -272,6 +321,10 @@ func (k EventKind) String() string {
 		return "viewer-left"
 	case EventSecureAttention:
 		return "ctrl-alt-del"
+	case EventClipboardToViewer:
+		return "clipboard-to-viewer"
+	case EventClipboardFromViewer:
+		return "clipboard-from-viewer"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
@@ -283,6 +336,7 @@ type Event struct {
 	Peer     signaling.Peer
 	ViewOnly bool
 	Err      error
+	Bytes    int // clipboard events: the text's size
 }
 
 // ICE timing: a viewer that vanishes is noticed within seconds, not the

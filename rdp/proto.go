@@ -23,16 +23,18 @@ const (
 
 // Control message types.
 const (
-	ctlHello           = "hello"
-	ctlKeyFrame        = "keyframe"
-	ctlInputRefused    = "input-refused"
-	ctlBye             = "bye"
-	ctlSynced          = "synced"
-	ctlPing            = "ping"
-	ctlPong            = "pong"
-	ctlPrefs           = "prefs"
-	ctlSecureAttention = "ctrl-alt-del"
-	maxControlLength   = 64 << 10
+	ctlHello            = "hello"
+	ctlKeyFrame         = "keyframe"
+	ctlInputRefused     = "input-refused"
+	ctlBye              = "bye"
+	ctlSynced           = "synced"
+	ctlPing             = "ping"
+	ctlPong             = "pong"
+	ctlPrefs            = "prefs"
+	ctlSecureAttention  = "ctrl-alt-del"
+	ctlClipboardRefused = "clipboard-refused"
+	ctlClipboardTaken   = "clipboard-taken"
+	maxControlLength    = 64 << 10
 )
 
 // control is one message of the control channel (JSON).
@@ -49,6 +51,9 @@ type control struct {
 	// prefs: what the viewer asks of the host (0: no cap).
 	MaxFPS   int  `json:"maxFps,omitempty"`
 	Lossless bool `json:"lossless,omitempty"`
+	// hello: which way clipboard text may go.
+	ClipToViewer   bool `json:"clipToViewer,omitempty"`
+	ClipFromViewer bool `json:"clipFromViewer,omitempty"`
 }
 
 // Input channel messages start with one byte saying what follows.

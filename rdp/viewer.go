@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/deskhand/deskhand/clipboard"
 	"github.com/deskhand/deskhand/codec"
 	"github.com/deskhand/deskhand/input"
 	"github.com/pion/webrtc/v4"
@@ -24,7 +25,12 @@ type Viewer struct {
 	sig  Signaler
 
 	screen, input, control *webrtc.DataChannel
+	clip                   *webrtc.DataChannel
+	clipIn                 clipAssembler
 	viewOnly               bool
+	clipFrom, clipTo       bool         // the host takes our clipboard text / sends its own
+	clipMu                 sync.Mutex   // one SetClipboard at a time
+	clipAns                chan control // the host's answer to our last text
 
 	mu         sync.Mutex // decoder and framebuffer
 	dec        *codec.Decoder
@@ -64,19 +70,20 @@ type Viewer struct {
 
 // ViewerStats counts what a viewer received.
 type ViewerStats struct {
-	Updates       int           // screen updates applied
-	KeyFrames     int           // of which key frames
-	Bytes         int64         // screen bytes received
-	DecodeErrors  int           // updates refused by the decoder (a key frame was asked for)
-	LastDecode    time.Duration // time to decode the last update
-	LastEncode    time.Duration // the host's time to encode the last update
-	Latency       time.Duration // the last update's capture on the host to applied here (clocks matched through pings)
-	RTT           time.Duration // smoothed round-trip time to the host
-	FPS           float64       // updates applied over the last second
-	Bitrate       int64         // screen data received over the last second, bits/s
-	Superseded    uint64        // frames the host captured but could not send us (their changes came in a later update)
-	InputRefused  int           // times the host said our input was refused
-	Width, Height int
+	Updates          int           // screen updates applied
+	KeyFrames        int           // of which key frames
+	Bytes            int64         // screen bytes received
+	DecodeErrors     int           // updates refused by the decoder (a key frame was asked for)
+	LastDecode       time.Duration // time to decode the last update
+	LastEncode       time.Duration // the host's time to encode the last update
+	Latency          time.Duration // the last update's capture on the host to applied here (clocks matched through pings)
+	RTT              time.Duration // smoothed round-trip time to the host
+	FPS              float64       // updates applied over the last second
+	Bitrate          int64         // screen data received over the last second, bits/s
+	Superseded       uint64        // frames the host captured but could not send us (their changes came in a later update)
+	InputRefused     int           // times the host said our input was refused
+	ClipboardRefused int           // clipboard texts the host refused
+	Width, Height    int
 }
 
 // FrameInfo describes one applied screen update (WithFrameHook).
@@ -121,6 +128,8 @@ func Connect(ctx context.Context, sig Signaler, opts ...Option) (*Viewer, error)
 		sig:      sig,
 		dec:      dec,
 		asm:      assembler{limit: o.maxFrameBytes},
+		clipIn:   clipAssembler{limit: o.clipLimit},
+		clipAns:  make(chan control, 1),
 		updated:  make(chan struct{}, 1),
 		hello:    make(chan control, 1),
 		done:     make(chan struct{}),
@@ -149,7 +158,7 @@ func Connect(ctx context.Context, sig Signaler, opts ...Option) (*Viewer, error)
 			v.shutdown(fmt.Errorf("%w: the host speaks session protocol version %d, this viewer %d", ErrProtocol, h.Version, ProtocolVersion))
 			return nil, v.err
 		}
-		v.viewOnly = h.ViewOnly
+		v.viewOnly, v.clipFrom, v.clipTo = h.ViewOnly, h.ClipFromViewer, h.ClipToViewer
 		v.mu.Lock()
 		c := v.control
 		v.mu.Unlock()
@@ -240,6 +249,9 @@ func (v *Viewer) onDataChannel(dc *webrtc.DataChannel) {
 	case labelControl:
 		v.control = dc
 		dc.OnMessage(func(m webrtc.DataChannelMessage) { v.onControl(m.Data) })
+	case labelClipboard:
+		v.clip = dc
+		dc.OnMessage(func(m webrtc.DataChannelMessage) { v.onClipboard(m.Data) })
 	case labelCursor:
 		dc.OnMessage(func(m webrtc.DataChannelMessage) { v.onCursor(m.Data) })
 	default:
@@ -265,6 +277,17 @@ func (v *Viewer) onControl(b []byte) {
 		v.mu.Lock()
 		v.stats.InputRefused++
 		v.mu.Unlock()
+	case ctlClipboardRefused, ctlClipboardTaken:
+		if c.Type == ctlClipboardRefused {
+			v.mu.Lock()
+			v.stats.ClipboardRefused++
+			v.mu.Unlock()
+			v.o.logger.Info("the host refused our clipboard text", "reason", c.Reason)
+		}
+		select {
+		case v.clipAns <- c:
+		default:
+		}
 	case ctlBye:
 		v.end(byeError(ErrHostClosed, c.Reason))
 	case ctlPing:
@@ -411,6 +434,67 @@ func (v *Viewer) onCursor(b []byte) {
 		v.o.cursorHook(pos)
 	}
 }
+
+func (v *Viewer) onClipboard(b []byte) {
+	text, done, err := v.clipIn.add(b)
+	switch {
+	case errors.Is(err, ErrProtocol):
+		v.end(err)
+	case err != nil:
+		v.o.logger.Info("clipboard text from the host refused", "err", err)
+	case done && v.o.clipHook != nil:
+		v.o.clipHook(text)
+	}
+}
+
+// SetClipboard sets the host's clipboard to text and returns once the
+// host has taken it. It returns ErrClipboardRefused, without sending, when
+// the host does not take clipboard text from this viewer (its policy, or a
+// view-only session) or when text is over the limit (WithClipboardLimit)
+// or not valid UTF-8 text; and with the host's reason when the host
+// refuses it (its own limit, or its clipboard failed).
+func (v *Viewer) SetClipboard(ctx context.Context, text string) error {
+	if !v.clipFrom {
+		return fmt.Errorf("%w: the host does not take clipboard text from this viewer", ErrClipboardRefused)
+	}
+	if err := clipboard.Valid(text, v.o.clipLimit); err != nil {
+		return fmt.Errorf("%w: %w", ErrClipboardRefused, err)
+	}
+	v.mu.Lock()
+	dc := v.clip
+	v.mu.Unlock()
+	if dc == nil {
+		return fmt.Errorf("%w: the clipboard channel is not open", ErrConnectionLost)
+	}
+	v.clipMu.Lock()
+	defer v.clipMu.Unlock()
+	select {
+	case <-v.clipAns: // a stale answer
+	default:
+	}
+	if err := sendClip(dc, text); err != nil {
+		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	}
+	select {
+	case c := <-v.clipAns:
+		if c.Type == ctlClipboardRefused {
+			return fmt.Errorf("%w: %s", ErrClipboardRefused, c.Reason)
+		}
+		return nil
+	case <-v.done:
+		if err := v.Err(); err != nil {
+			return err
+		}
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ClipboardShared reports which way clipboard text may go in this session:
+// toViewer when the host sends its clipboard changes, fromViewer when it
+// takes ours.
+func (v *Viewer) ClipboardShared() (toViewer, fromViewer bool) { return v.clipTo, v.clipFrom }
 
 // Cursor returns the host's pointer as last reported: draw Shape with its
 // hotspot at X, Y over the screen when Visible. Shape is nil until the

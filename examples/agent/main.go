@@ -62,12 +62,25 @@ func share(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fps := fs.Int("fps", 30, "most screen updates per second (1..240)")
 	loopback := fs.Bool("loopback", false, "use only the loopback interface (tests and one-machine demos)")
 	name := fs.String("name", "", "name shown to viewers (default: the host name)")
+	clip := fs.String("clipboard", "both", "share clipboard text: both, to-viewer, from-viewer or off")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *server == "" {
 		return errors.New("--server is required (the signaling server's URL, such as ws://127.0.0.1:8080/v1/signal)")
+	}
+	var policy rdp.ClipboardPolicy
+	switch *clip {
+	case "both":
+		policy = rdp.ClipboardPolicy{ToViewers: true, FromViewers: true}
+	case "to-viewer":
+		policy.ToViewers = true
+	case "from-viewer":
+		policy.FromViewers = true
+	case "off":
+	default:
+		return fmt.Errorf("--clipboard %q: want both, to-viewer, from-viewer or off", *clip)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -94,14 +107,23 @@ func share(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	host, err := rdp.NewHost(src, inj,
-		rdp.WithLogger(log),
+	opts := []rdp.Option{rdp.WithLogger(log)}
+	if *clip != "off" {
+		cb, err := openClipboard(ctx, *display)
+		if err != nil {
+			log.Warn("clipboard sharing disabled", "err", err)
+		} else {
+			defer cb.Close()
+			opts = append(opts, rdp.WithClipboard(cb, policy))
+		}
+	}
+	host, err := rdp.NewHost(src, inj, append(opts,
 		rdp.WithMaxFPS(*fps),
 		rdp.WithViewOnly(*viewOnly),
 		rdp.WithLoopbackOnly(*loopback),
 		rdp.WithEvents(func(e rdp.Event) {
 			log.Info("session", "event", e.Kind.String(), "viewer", e.Peer.Name, "addr", e.Peer.Addr, "viewOnly", e.ViewOnly, "err", e.Err)
-		}),
+		}))...,
 	)
 	if err != nil {
 		return err

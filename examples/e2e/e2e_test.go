@@ -300,6 +300,16 @@ func TestTypeAndClick(t *testing.T) {
 	v, rc = d.viewer(t, "--id", id, "--code", code, "--snapshot", filepath.Join(dir, "x.png"))
 	require.NotZero(t, rc)
 	require.Contains(t, v.errText(), "expired or already used")
+
+	// The clipboard: a viewer's text lands in the host's X clipboard,
+	// where another program (xclip) reads it.
+	v, rc = d.viewer(t, "--id", id, "--code", code2, "--copy", "héllo clip ✓")
+	require.Zero(t, rc, "viewer failed: %s", v.errText())
+	xclip := exec.Command("xclip", "-selection", "clipboard", "-o")
+	xclip.Env = d.x.Env()
+	b, err = xclip.Output()
+	require.NoError(t, err, "xclip (apt-get install xclip)")
+	require.Equal(t, "héllo clip ✓", string(b))
 }
 
 // 3. Wrong codes and a vanished signaling server give one clear line and a

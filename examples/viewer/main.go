@@ -43,6 +43,7 @@ type config struct {
 	loopback         bool
 	name             string
 	stats, lossless  bool
+	copyText         string
 	fps              int
 }
 
@@ -62,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.name, "name", "deskhand viewer", "name the host is shown")
 	fs.BoolVar(&c.stats, "stats", false, "print the session's statistics every second on stderr; without --snapshot, stay connected until --timeout or Ctrl-C")
 	fs.BoolVar(&c.lossless, "lossless", false, "ask the host for lossless updates only")
+	fs.StringVar(&c.copyText, "copy", "", "set the host's clipboard to this text after connecting")
 	fs.IntVar(&c.fps, "fps", 0, "ask the host for at most this many updates a second (1..240; 0: the host's rate)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -109,6 +111,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer v.Close()
 	fmt.Fprintf(stderr, "viewer: connected to session %s\n", c.id)
 
+	if c.copyText != "" {
+		if err := v.SetClipboard(ctx, c.copyText); err != nil {
+			return fmt.Errorf("--copy: %w", err)
+		}
+	}
 	if len(events) > 0 {
 		if err := v.Send(events...); err != nil {
 			return fmt.Errorf("sending input: %w", err)
@@ -166,7 +173,9 @@ func printStats(ctx context.Context, v *rdp.Viewer, w io.Writer) (stop func()) {
 }
 
 func formatStats(s rdp.ViewerStats) string {
-	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + "ms" }
+	ms := func(d time.Duration) string {
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + "ms"
+	}
 	return fmt.Sprintf("stats %dx%d fps=%.1f bitrate=%.2fMbit/s rtt=%s latency=%s encode=%s decode=%s updates=%d keyframes=%d superseded=%d errors=%d",
 		s.Width, s.Height, s.FPS, float64(s.Bitrate)/1e6, ms(s.RTT), ms(s.Latency), ms(s.LastEncode), ms(s.LastDecode),
 		s.Updates, s.KeyFrames, s.Superseded, s.DecodeErrors)
