@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,8 @@ type Host struct {
 	wake     chan struct{}
 	injMu    sync.Mutex // one event at a time reaches the injector
 
+	monitors []Monitor // in frame coordinates, read once at start
+
 	mu       sync.Mutex
 	sessions map[*hostSession]struct{}
 	wg       sync.WaitGroup
@@ -63,6 +66,7 @@ func NewHost(src capture.Source, inj input.Injector, opts ...Option) (*Host, err
 		clipDone: make(chan struct{}),
 		wake:     make(chan struct{}, 1),
 		sessions: make(map[*hostSession]struct{}),
+		monitors: listMonitors(src),
 	}
 	go h.captureLoop()
 	if o.clipboard != nil && o.clipPolicy.ToViewers {
@@ -193,6 +197,7 @@ func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Pee
 	}
 	s := &hostSession{h: h, peer: peer, grant: grant, sig: sig, enc: enc, endCh: make(chan error, 1),
 		flow: newFlow(time.Second/time.Duration(h.o.maxFPS), h.o.lossless, time.Now())}
+	s.monitorIndex.Store(AllMonitors)
 	err = s.run(ctx)
 	if errors.Is(err, errViewerBye) {
 		err = nil
@@ -337,11 +342,13 @@ type hostSession struct {
 	control *webrtc.DataChannel
 	endCh   chan error
 
-	keyReq    atomic.Bool
-	primedA   atomic.Bool  // a frame was encoded for this viewer
-	forceTill atomic.Int64 // Unix ns: capture even when the source says nothing changed (lossy regions await refinement)
-	connected atomic.Bool
-	helloSent atomic.Bool // the screen starts after the hello
+	keyReq       atomic.Bool
+	view         atomic.Pointer[image.Rectangle] // the part of the frame this viewer sees; nil or empty: all
+	primedA      atomic.Bool                     // a frame was encoded for this viewer
+	monitorIndex atomic.Int32
+	forceTill    atomic.Int64 // Unix ns: capture even when the source says nothing changed (lossy regions await refinement)
+	connected    atomic.Bool
+	helloSent    atomic.Bool // the screen starts after the hello
 
 	sendMu  sync.Mutex // the capture loop's encode+send vs. teardown
 	enc     *codec.Encoder
@@ -350,6 +357,7 @@ type hostSession struct {
 	skipped bool // a frame went by without this viewer: damage hints no longer cover all changes
 	msg     []byte
 	frag    []byte
+	dmg     []image.Rectangle
 
 	inMu        sync.Mutex // input handling, from the input channel's goroutine
 	events      []input.Event
@@ -452,7 +460,8 @@ func (s *hostSession) run(ctx context.Context) error {
 	// Listed before the hello, so a viewer that has its hello is always in
 	// Viewers().
 	s.h.add(s)
-	hello := control{Type: ctlHello, Version: ProtocolVersion, ViewOnly: s.grant.ViewOnly}
+	all := AllMonitors
+	hello := control{Type: ctlHello, Version: ProtocolVersion, ViewOnly: s.grant.ViewOnly, Monitors: s.h.monitors, Monitor: &all}
 	if o.clipboard != nil {
 		hello.ClipToViewer = o.clipPolicy.ToViewers
 		hello.ClipFromViewer = o.clipPolicy.FromViewers && !s.grant.ViewOnly
@@ -548,9 +557,11 @@ func (s *hostSession) sendFrame(f *capture.Frame) {
 		s.flow.skipped()
 		return
 	}
-	img := codec.Image{Width: f.Width, Height: f.Height, Stride: f.Stride, Format: codecFormat(f.Format), Pix: f.Pix, Time: f.Time}
+	fv, dmg := cropFrame(f, s.viewRect(), s.dmg)
+	s.dmg = dmg
+	img := codec.Image{Width: fv.w, Height: fv.h, Stride: f.Stride, Format: codecFormat(f.Format), Pix: fv.pix, Time: f.Time}
 	if s.primed && !s.skipped {
-		img.Damage = f.Damage
+		img.Damage = fv.damage
 	}
 	start := time.Now()
 	q := s.flow.quality(start)
@@ -581,6 +592,14 @@ func (s *hostSession) sendFrame(f *capture.Frame) {
 	if err != nil {
 		s.end(fmt.Errorf("%w: sending the screen: %w", ErrConnectionLost, err))
 	}
+}
+
+// viewRect is the part of the frame this viewer sees (empty: all).
+func (s *hostSession) viewRect() image.Rectangle {
+	if r := s.view.Load(); r != nil {
+		return *r
+	}
+	return image.Rectangle{}
 }
 
 // refineWatch is how long the host keeps encoding after a lossy update
@@ -663,6 +682,9 @@ func (s *hostSession) sendCursor(c capture.Cursor) {
 		}
 		s.curSent[c.Shape.ID] = true
 	}
+	origin := s.viewRect().Min
+	c.X -= origin.X
+	c.Y -= origin.Y
 	s.curBuf = appendCursorPosition(s.curBuf[:0], c)
 	if bytes.Equal(s.curBuf, s.curLast) {
 		return
@@ -697,6 +719,23 @@ func (s *hostSession) onControl(b []byte) {
 		}
 	case ctlSecureAttention:
 		go s.secureAttention()
+	case ctlMonitor:
+		cur := AllMonitors
+		if c.Monitor != nil {
+			cur = *c.Monitor
+		}
+		r, err := checkMonitor(s.h.monitors, cur)
+		if err != nil {
+			old := s.monitorIndex.Load()
+			cur = int(old)
+			_ = s.control.Send(control{Type: ctlMonitor, Monitor: &cur, Reason: err.Error()}.marshal())
+			return
+		}
+		s.view.Store(&r)
+		s.monitorIndex.Store(int32(cur))
+		s.keyReq.Store(true) // a new size: a key frame
+		s.h.kick()
+		_ = s.control.Send(control{Type: ctlMonitor, Monitor: &cur}.marshal())
 	case ctlPrefs:
 		s.flow.setPrefs(c.MaxFPS, c.Lossless || s.h.o.lossless)
 		s.h.kick()
@@ -744,7 +783,12 @@ func (s *hostSession) onInput(ctx context.Context, b []byte) {
 		}
 		return
 	}
+	origin := s.viewRect().Min
 	for _, e := range events {
+		if e.Kind == input.MouseMove {
+			e.X += origin.X
+			e.Y += origin.Y
+		}
 		if err := s.h.inject(ctx, e); err != nil {
 			s.h.o.logger.Warn("input not performed", "event", e.Kind, "err", err)
 			continue

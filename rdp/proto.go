@@ -34,6 +34,7 @@ const (
 	ctlSecureAttention  = "ctrl-alt-del"
 	ctlClipboardRefused = "clipboard-refused"
 	ctlClipboardTaken   = "clipboard-taken"
+	ctlMonitor          = "monitor"
 	maxControlLength    = 64 << 10
 )
 
@@ -54,6 +55,9 @@ type control struct {
 	// hello: which way clipboard text may go.
 	ClipToViewer   bool `json:"clipToViewer,omitempty"`
 	ClipFromViewer bool `json:"clipFromViewer,omitempty"`
+	// hello: the host's monitors; monitor: the one shown (AllMonitors: all).
+	Monitors []Monitor `json:"monitors,omitempty"`
+	Monitor  *int      `json:"monitor,omitempty"`
 }
 
 // Input channel messages start with one byte saying what follows.

@@ -31,6 +31,8 @@ type Viewer struct {
 	clipFrom, clipTo       bool         // the host takes our clipboard text / sends its own
 	clipMu                 sync.Mutex   // one SetClipboard at a time
 	clipAns                chan control // the host's answer to our last text
+	monitors               []Monitor
+	monitor                atomic.Int32
 
 	mu         sync.Mutex // decoder and framebuffer
 	dec        *codec.Decoder
@@ -159,6 +161,8 @@ func Connect(ctx context.Context, sig Signaler, opts ...Option) (*Viewer, error)
 			return nil, v.err
 		}
 		v.viewOnly, v.clipFrom, v.clipTo = h.ViewOnly, h.ClipFromViewer, h.ClipToViewer
+		v.monitors = h.Monitors
+		v.monitor.Store(AllMonitors)
 		v.mu.Lock()
 		c := v.control
 		v.mu.Unlock()
@@ -303,6 +307,13 @@ func (v *Viewer) onControl(b []byte) {
 			v.mu.Lock()
 			v.clock.sample(time.Unix(0, c.T), time.Unix(0, c.At), now)
 			v.mu.Unlock()
+		}
+	case ctlMonitor:
+		if c.Monitor != nil {
+			v.monitor.Store(int32(*c.Monitor))
+		}
+		if c.Reason != "" {
+			v.o.logger.Warn("the host did not switch monitors", "reason", c.Reason)
 		}
 	case ctlSynced:
 		v.syncMu.Lock()
@@ -495,6 +506,34 @@ func (v *Viewer) SetClipboard(ctx context.Context, text string) error {
 // toViewer when the host sends its clipboard changes, fromViewer when it
 // takes ours.
 func (v *Viewer) ClipboardShared() (toViewer, fromViewer bool) { return v.clipTo, v.clipFrom }
+
+// Monitors lists the host's monitors, in the shared screen's pixels.
+func (v *Viewer) Monitors() []Monitor { return append([]Monitor(nil), v.monitors...) }
+
+// Monitor returns the index of the monitor shown, or AllMonitors.
+func (v *Viewer) Monitor() int { return int(v.monitor.Load()) }
+
+// SelectMonitor asks the host to show only monitor i (an Index from
+// Monitors), or every monitor (AllMonitors). The screen then arrives at
+// the new size as a key frame; pointer positions sent with Send are in
+// the shown monitor's pixels.
+func (v *Viewer) SelectMonitor(i int) error {
+	if i != AllMonitors {
+		if _, err := checkMonitor(v.monitors, i); err != nil {
+			return fmt.Errorf("rdp: SelectMonitor: %w (the host has %d)", err, len(v.monitors))
+		}
+	}
+	v.mu.Lock()
+	c := v.control
+	v.mu.Unlock()
+	if c == nil {
+		return ErrClosed
+	}
+	if err := c.Send(control{Type: ctlMonitor, Monitor: &i}.marshal()); err != nil {
+		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	}
+	return nil
+}
 
 // Cursor returns the host's pointer as last reported: draw Shape with its
 // hotspot at X, Y over the screen when Visible. Shape is nil until the

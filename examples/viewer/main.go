@@ -44,6 +44,7 @@ type config struct {
 	name             string
 	stats, lossless  bool
 	copyText         string
+	monitor          int
 	fps              int
 }
 
@@ -64,6 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&c.stats, "stats", false, "print the session's statistics every second on stderr; without --snapshot, stay connected until --timeout or Ctrl-C")
 	fs.BoolVar(&c.lossless, "lossless", false, "ask the host for lossless updates only")
 	fs.StringVar(&c.copyText, "copy", "", "set the host's clipboard to this text after connecting")
+	fs.IntVar(&c.monitor, "monitor", -1, "show only this monitor of the host (an index; -1: all)")
 	fs.IntVar(&c.fps, "fps", 0, "ask the host for at most this many updates a second (1..240; 0: the host's rate)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -111,6 +113,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer v.Close()
 	fmt.Fprintf(stderr, "viewer: connected to session %s\n", c.id)
 
+	if c.monitor != rdp.AllMonitors {
+		if err := v.SelectMonitor(c.monitor); err != nil {
+			return fmt.Errorf("--monitor: %w", err)
+		}
+	}
 	if c.copyText != "" {
 		if err := v.SetClipboard(ctx, c.copyText); err != nil {
 			return fmt.Errorf("--copy: %w", err)
