@@ -39,6 +39,9 @@ type Host struct {
 
 	monitors []Monitor // in frame coordinates, read once at start
 
+	suspMu    sync.Mutex
+	suspended map[string]suspended // by resume token
+
 	mu       sync.Mutex
 	sessions map[*hostSession]struct{}
 	wg       sync.WaitGroup
@@ -175,7 +178,19 @@ func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Pee
 
 	h.emit(EventViewerJoined, peer, false, nil)
 	grant := Grant{}
-	if h.o.accept != nil {
+	resumed := false
+	if peer.Resume != "" {
+		var ok bool
+		if grant, ok = h.resume(peer.Resume); !ok {
+			err := errors.New("this session can no longer be resumed (it ended or expired); ask for a new code")
+			sctx, scancel := context.WithTimeout(context.Background(), sendTimeout)
+			_ = sig.Send(sctx, signaling.Signal{Type: sigBye, Reason: err.Error()})
+			scancel()
+			h.emit(EventViewerRefused, peer, false, err)
+			return fmt.Errorf("%w: %w", ErrRefused, err)
+		}
+		resumed = true
+	} else if h.o.accept != nil {
 		actx, acancel := context.WithTimeout(ctx, h.o.connectTimeout)
 		g, err := h.o.accept(actx, peer)
 		acancel()
@@ -198,9 +213,18 @@ func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Pee
 	s := &hostSession{h: h, peer: peer, grant: grant, sig: sig, enc: enc, endCh: make(chan error, 1),
 		flow: newFlow(time.Second/time.Duration(h.o.maxFPS), h.o.lossless, time.Now())}
 	s.monitorIndex.Store(AllMonitors)
+	if h.o.resumeWindow > 0 {
+		s.token = newResumeToken()
+	}
+	if resumed {
+		h.emit(EventViewerResumed, peer, grant.ViewOnly, nil)
+	}
 	err = s.run(ctx)
 	if errors.Is(err, errViewerBye) {
 		err = nil
+	}
+	if errors.Is(err, ErrConnectionLost) && ctx.Err() == nil {
+		h.suspend(s.token, grant, peer)
 	}
 	h.emit(EventViewerLeft, peer, grant.ViewOnly, err)
 	return err
@@ -329,8 +353,11 @@ type hostSession struct {
 	grant Grant
 	sig   Signaler
 	since time.Time
+	token string // to resume this session after a drop
 
 	flow    *flow
+	neg     atomic.Pointer[negotiator]
+	restart sync.Mutex // one ICE restart at a time
 	pc      *webrtc.PeerConnection
 	screen  *webrtc.DataChannel
 	cursor  *webrtc.DataChannel
@@ -416,6 +443,13 @@ func (s *hostSession) run(ctx context.Context) error {
 	inputDC.OnMessage(func(m webrtc.DataChannelMessage) { s.onInput(ctx, m.Data) })
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		switch st {
+		case webrtc.PeerConnectionStateDisconnected:
+			// The path stopped answering: look for another one (ICE
+			// restart) while the session waits; if none comes before ICE
+			// gives up, the viewer resumes through signaling instead.
+			if n := s.neg.Load(); n != nil && s.connected.Load() {
+				go s.restartICE(ctx, n)
+			}
 		case webrtc.PeerConnectionStateFailed:
 			s.end(fmt.Errorf("%w: no network path to the viewer (ICE failed)", ErrConnectionLost))
 		case webrtc.PeerConnectionStateClosed:
@@ -424,6 +458,7 @@ func (s *hostSession) run(ctx context.Context) error {
 	})
 
 	neg := newNegotiator(pc, s.sig)
+	s.neg.Store(neg)
 	pumpCtx, stopPump := context.WithCancel(ctx)
 	pumpDone := make(chan struct{})
 	defer func() { stopPump(); <-pumpDone }()
@@ -461,7 +496,7 @@ func (s *hostSession) run(ctx context.Context) error {
 	// Viewers().
 	s.h.add(s)
 	all := AllMonitors
-	hello := control{Type: ctlHello, Version: ProtocolVersion, ViewOnly: s.grant.ViewOnly, Monitors: s.h.monitors, Monitor: &all}
+	hello := control{Type: ctlHello, Version: ProtocolVersion, ViewOnly: s.grant.ViewOnly, Monitors: s.h.monitors, Monitor: &all, Resume: s.token}
 	if o.clipboard != nil {
 		hello.ClipToViewer = o.clipPolicy.ToViewers
 		hello.ClipFromViewer = o.clipPolicy.FromViewers && !s.grant.ViewOnly
@@ -795,6 +830,30 @@ func (s *hostSession) onInput(ctx context.Context, b []byte) {
 		}
 		s.held.Observe(e)
 	}
+}
+
+// restartICE offers new ICE credentials to the viewer through signaling,
+// so that both sides gather and check paths again (a changed address, a
+// dead NAT binding). Best effort: without signaling it does nothing.
+func (s *hostSession) restartICE(ctx context.Context, neg *negotiator) {
+	if !s.restart.TryLock() {
+		return
+	}
+	defer s.restart.Unlock()
+	offer, err := s.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+	if err == nil {
+		err = s.pc.SetLocalDescription(offer)
+	}
+	if err == nil {
+		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+		err = neg.sendDescription(sctx, offer)
+		cancel()
+	}
+	if err != nil {
+		s.h.o.logger.Info("ICE restart not possible", "peer", s.peer.ID, "err", err)
+		return
+	}
+	s.h.o.logger.Info("connection to the viewer interrupted; ICE restart offered", "peer", s.peer.ID)
 }
 
 // secureAttention performs the viewer's Ctrl+Alt+Del request: through the

@@ -53,6 +53,9 @@ type options struct {
 	clipHook       func(string)
 	clipLimit      int
 	net            transport.Net
+	redial         Redialer
+	resumeWindow   time.Duration
+	stateHook      func(ConnState, error)
 }
 
 func defaultOptions() options {
@@ -64,6 +67,7 @@ func defaultOptions() options {
 		maxPixels:      8192 * 8192,
 		connectTimeout: 30 * time.Second,
 		clipLimit:      defaultClipboardSize,
+		resumeWindow:   defaultResumeWindow,
 	}
 }
 
@@ -210,6 +214,51 @@ func WithClipboardLimit(n int) Option {
 	}
 }
 
+// defaultResumeWindow is how long a lost session can be resumed.
+const defaultResumeWindow = time.Minute
+
+// WithReconnect makes a viewer resume its session when the network drops:
+// it calls dial with the session's resume token (the host gave it in its
+// hello) until the host answers, for up to WithResumeWindow, while
+// State is StateReconnecting; the screen then restarts with a key frame.
+// With signaling, dial is typically
+//
+//	func(ctx context.Context, token string) (rdp.Signaler, error) {
+//		return signaling.Resume(ctx, url, id, token)
+//	}
+//
+// Viewer only. Default: none; a lost connection ends the session.
+func WithReconnect(dial Redialer) Option {
+	return func(o *options) error {
+		o.redial = dial
+		return nil
+	}
+}
+
+// WithResumeWindow sets how long a session lost to a network drop can be
+// resumed: the host keeps its place (and the viewer's rights) that long,
+// and a viewer with WithReconnect tries that long. 0 on a host disables
+// resuming. Default 1 minute, range 0..1 hour.
+func WithResumeWindow(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 || d > time.Hour {
+			return fmt.Errorf("rdp: WithResumeWindow(%v): want 0..1h", d)
+		}
+		o.resumeWindow = d
+		return nil
+	}
+}
+
+// WithStateHook sets a function called when the viewer's connection state
+// changes (reconnecting, connected again, closed), with the error that
+// caused it. It must not block. Viewer only.
+func WithStateHook(f func(ConnState, error)) Option {
+	return func(o *options) error {
+		o.stateHook = f
+		return nil
+	}
+}
+
 // WithNet makes the peer connection use n instead of the machine's network,
 // e.g. pion's virtual network (github.com/pion/transport/v5/vnet) to run a
 // session through delay, loss and rate limits in tests and benchmarks.
@@ -305,6 +354,7 @@ const (
 	EventSecureAttention                          // it asked for Ctrl+Alt+Del, and the host performs it
 	EventClipboardToViewer                        // the host's clipboard text was sent to it (Bytes)
 	EventClipboardFromViewer                      // it set the host's clipboard (Bytes)
+	EventViewerResumed                            // it came back after a network drop with its resume token (same rights; the accept hook is not asked again)
 )
 
 func (k EventKind) String() string {
@@ -325,6 +375,8 @@ func (k EventKind) String() string {
 		return "clipboard-to-viewer"
 	case EventClipboardFromViewer:
 		return "clipboard-from-viewer"
+	case EventViewerResumed:
+		return "viewer-resumed"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }

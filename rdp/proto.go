@@ -58,6 +58,9 @@ type control struct {
 	// hello: the host's monitors; monitor: the one shown (AllMonitors: all).
 	Monitors []Monitor `json:"monitors,omitempty"`
 	Monitor  *int      `json:"monitor,omitempty"`
+	// hello: the token with which the viewer may resume this session
+	// after a network drop.
+	Resume string `json:"resume,omitempty"`
 }
 
 // Input channel messages start with one byte saying what follows.

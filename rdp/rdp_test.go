@@ -316,7 +316,7 @@ func TestViewerVanishesMidFrame(t *testing.T) {
 	require.NoError(t, s.viewer.Sync(ctx))
 	require.Eventually(t, func() bool { return s.viewer.Stats().Bytes > 0 }, testTimeout, time.Millisecond)
 
-	require.NoError(t, s.viewer.pc.Close()) // gone, without a goodbye
+	require.NoError(t, s.viewer.c.pc.Close()) // gone, without a goodbye
 	select {
 	case err := <-s.result:
 		require.ErrorIs(t, err, ErrConnectionLost)

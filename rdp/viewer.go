@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,10 +18,16 @@ import (
 // Viewer is the viewing side of a session: it keeps a copy of the host's
 // screen, updated as changes arrive, and sends input.
 type Viewer struct {
-	o    options
-	pc   *webrtc.PeerConnection
-	sock io.Closer // the peer connection's UDP socket
-	sig  Signaler
+	o options
+
+	// The current connection and its channels (nil while reconnecting),
+	// under mu.
+	c      *vconn
+	token  string // the host's resume token, under mu
+	state  atomic.Int32
+	bg     context.Context // ends at Close: bounds reconnection
+	stopBg context.CancelFunc
+	wg     sync.WaitGroup // a reconnection in progress
 
 	screen, input, control *webrtc.DataChannel
 	clip                   *webrtc.DataChannel
@@ -40,7 +45,6 @@ type Viewer struct {
 	keyPending time.Time // when we last asked for a key frame; zero when none is awaited
 	lastUpdate time.Time
 	stats      ViewerStats
-	received   uint32 // screen messages received, acknowledged to the host
 	meter      meter
 	clock      clockOffset
 	decClosed  bool
@@ -53,21 +57,14 @@ type Viewer struct {
 	syncID uint32
 	syncs  map[uint32]chan struct{}
 
-	updated   chan struct{}
-	hello     chan control
-	done      chan struct{}
-	endOnce   sync.Once
-	err       error
-	sendMu    sync.Mutex
-	inBuf     []byte
-	held      input.HeldKeys // keys and buttons we pressed and have not released
-	closing   atomic.Bool
-	connected atomic.Bool
-	pumpDone  chan struct{}
-	pingDone  chan struct{}
-	pinging   atomic.Bool
-	cancel    context.CancelFunc
-	pumpCtx   context.Context
+	updated chan struct{}
+	done    chan struct{}
+	endOnce sync.Once
+	err     error
+	sendMu  sync.Mutex
+	inBuf   []byte
+	held    input.HeldKeys // keys and buttons we pressed and have not released
+	closing atomic.Bool
 }
 
 // ViewerStats counts what a viewer received.
@@ -84,6 +81,7 @@ type ViewerStats struct {
 	Bitrate          int64         // screen data received over the last second, bits/s
 	Superseded       uint64        // frames the host captured but could not send us (their changes came in a later update)
 	InputRefused     int           // times the host said our input was refused
+	Reconnects       int           // times the session was resumed after a network drop
 	ClipboardRefused int           // clipboard texts the host refused
 	Width, Height    int
 }
@@ -100,181 +98,17 @@ type FrameInfo struct {
 	Superseded uint32        // frames the host skipped for us just before this one
 }
 
-// Connect negotiates a session through sig and returns once the host has
-// said hello: the screen then arrives in the background (see Updated and
-// WaitStill). It fails with ErrRefused if the host refused, and with
-// ErrConnectionLost or ErrNegotiation if no connection could be made
-// within WithConnectTimeout.
-func Connect(ctx context.Context, sig Signaler, opts ...Option) (*Viewer, error) {
-	o, err := buildOptions(opts)
-	if err != nil {
-		return nil, err
-	}
-	dec, err := codec.NewDecoder(codec.WithMaxPixels(o.maxPixels), codec.WithMaxMessage(o.maxFrameBytes))
-	if err != nil {
-		return nil, err
-	}
-	api, sock, err := newAPI(&o)
-	if err != nil {
-		return nil, err
-	}
-	pc, err := api.NewPeerConnection(webrtcConfig(&o))
-	if err != nil {
-		sock.Close()
-		return nil, fmt.Errorf("rdp: creating the peer connection: %w", err)
-	}
-	v := &Viewer{
-		o:        o,
-		pc:       pc,
-		sock:     sock,
-		sig:      sig,
-		dec:      dec,
-		asm:      assembler{limit: o.maxFrameBytes},
-		clipIn:   clipAssembler{limit: o.clipLimit},
-		clipAns:  make(chan control, 1),
-		updated:  make(chan struct{}, 1),
-		hello:    make(chan control, 1),
-		done:     make(chan struct{}),
-		pumpDone: make(chan struct{}),
-		pingDone: make(chan struct{}),
-	}
-	pc.OnDataChannel(v.onDataChannel)
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		switch st {
-		case webrtc.PeerConnectionStateFailed:
-			v.end(fmt.Errorf("%w: no network path to the host (ICE failed)", ErrConnectionLost))
-		case webrtc.PeerConnectionStateClosed:
-			v.end(fmt.Errorf("%w: peer connection closed", ErrConnectionLost))
-		}
-	})
-	neg := newNegotiator(pc, sig)
-	pumpCtx, cancel := context.WithCancel(context.Background())
-	v.cancel, v.pumpCtx = cancel, pumpCtx
-	go v.pump(pumpCtx, neg)
-
-	timer := time.NewTimer(o.connectTimeout)
-	defer timer.Stop()
-	select {
-	case h := <-v.hello:
-		if h.Version != ProtocolVersion {
-			v.shutdown(fmt.Errorf("%w: the host speaks session protocol version %d, this viewer %d", ErrProtocol, h.Version, ProtocolVersion))
-			return nil, v.err
-		}
-		v.viewOnly, v.clipFrom, v.clipTo = h.ViewOnly, h.ClipFromViewer, h.ClipToViewer
-		v.monitors = h.Monitors
-		v.monitor.Store(AllMonitors)
-		v.mu.Lock()
-		c := v.control
-		v.mu.Unlock()
-		v.pinging.Store(true)
-		go func() {
-			defer close(v.pingDone)
-			pinger(v.pumpCtx, c)
-		}()
-		if o.maxFPSSet || o.lossless {
-			fps := 0
-			if o.maxFPSSet {
-				fps = o.maxFPS
-			}
-			_ = c.Send(control{Type: ctlPrefs, MaxFPS: fps, Lossless: o.lossless}.marshal())
-		}
-		return v, nil
-	case <-v.done:
-		v.shutdown(nil)
-		return nil, v.err
-	case <-ctx.Done():
-		v.shutdown(ctx.Err())
-		return nil, ctx.Err()
-	case <-timer.C:
-		err := fmt.Errorf("%w: not connected after %v (no network path between viewer and host?)", ErrConnectionLost, o.connectTimeout)
-		v.shutdown(err)
-		return nil, err
-	}
-}
-
-func (v *Viewer) pump(ctx context.Context, neg *negotiator) {
-	defer close(v.pumpDone)
-	for {
-		m, err := v.sig.Recv(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			if v.connected.Load() {
-				return // the data channels carry on without signaling
-			}
-			v.end(fmt.Errorf("%w: signaling: %w", ErrConnectionLost, err))
-			return
-		}
-		switch m.Type {
-		case sigOffer:
-			err = v.answer(ctx, neg, m.SDP)
-		case sigCandidate:
-			err = neg.addRemoteCandidate(m.Candidate)
-		case sigBye:
-			if v.connected.Load() {
-				err = byeError(ErrHostClosed, m.Reason)
-			} else {
-				err = byeError(ErrRefused, m.Reason)
-			}
-		default:
-			err = fmt.Errorf("%w: unexpected %q signal from the host", ErrProtocol, m.Type)
-		}
-		if err != nil {
-			v.end(err)
-			return
-		}
-	}
-}
-
-func (v *Viewer) answer(ctx context.Context, neg *negotiator, sdp string) error {
-	if err := neg.setRemote(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
-		return err
-	}
-	ans, err := v.pc.CreateAnswer(nil)
-	if err != nil {
-		return fmt.Errorf("%w: creating the answer: %w", ErrNegotiation, err)
-	}
-	if err := v.pc.SetLocalDescription(ans); err != nil {
-		return fmt.Errorf("%w: %w", ErrNegotiation, err)
-	}
-	return neg.sendDescription(ctx, ans)
-}
-
-func (v *Viewer) onDataChannel(dc *webrtc.DataChannel) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	switch dc.Label() {
-	case labelScreen:
-		v.screen = dc
-		dc.OnMessage(func(m webrtc.DataChannelMessage) { v.onScreen(m.Data) })
-	case labelInput:
-		v.input = dc
-	case labelControl:
-		v.control = dc
-		dc.OnMessage(func(m webrtc.DataChannelMessage) { v.onControl(m.Data) })
-	case labelClipboard:
-		v.clip = dc
-		dc.OnMessage(func(m webrtc.DataChannelMessage) { v.onClipboard(m.Data) })
-	case labelCursor:
-		dc.OnMessage(func(m webrtc.DataChannelMessage) { v.onCursor(m.Data) })
-	default:
-		return // a newer host's channel: not ours to use
-	}
-	dc.OnClose(func() { v.end(fmt.Errorf("%w: the %s channel closed", ErrConnectionLost, dc.Label())) })
-}
-
-func (v *Viewer) onControl(b []byte) {
+func (v *Viewer) onControl(conn *vconn, b []byte) {
 	c, err := parseControl(b)
 	if err != nil {
-		v.end(err)
+		v.fail(conn, err)
 		return
 	}
 	switch c.Type {
 	case ctlHello:
-		v.connected.Store(true) // from now on, losing signaling does not matter
+		conn.connected.Store(true) // from now on, losing signaling does not matter
 		select {
-		case v.hello <- c:
+		case conn.hello <- c:
 		default:
 		}
 	case ctlInputRefused:
@@ -293,7 +127,7 @@ func (v *Viewer) onControl(b []byte) {
 		default:
 		}
 	case ctlBye:
-		v.end(byeError(ErrHostClosed, c.Reason))
+		v.fail(conn, byeError(ErrHostClosed, c.Reason))
 	case ctlPing:
 		v.mu.Lock()
 		dc := v.control
@@ -382,11 +216,11 @@ func (v *Viewer) onScreen(frag []byte) {
 	}
 	start := time.Now()
 	u, err := v.dec.Decode(msg)
-	v.received++
-	if v.input != nil {
+	if c := v.c; c != nil && v.input != nil {
 		// Acknowledge whatever became of it: the host's flow control
 		// counts messages, not pictures.
-		n := v.received
+		c.received++
+		n := c.received
 		_ = v.input.Send([]byte{inputAck, byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)})
 	}
 	if err != nil {
@@ -767,36 +601,4 @@ func (v *Viewer) Close() error {
 	}
 	v.shutdown(nil)
 	return nil
-}
-
-// end records why the session ended and closes Done; the first reason wins.
-func (v *Viewer) end(err error) {
-	v.endOnce.Do(func() {
-		if v.closing.Load() {
-			err = nil
-		}
-		v.err = err
-		close(v.done)
-	})
-}
-
-// shutdown ends the session and releases everything.
-func (v *Viewer) shutdown(err error) {
-	v.end(err)
-	v.cancel()
-	<-v.pumpDone
-	if v.pinging.Load() {
-		<-v.pingDone
-	}
-	_ = v.pc.Close()
-	_ = v.sock.Close()
-	_ = v.sig.Close()
-	v.mu.Lock()
-	v.asm.reset()
-	if !v.decClosed {
-		v.final = v.dec.Image() // Snapshot still works after Close
-		v.decClosed = true
-		_ = v.dec.Close()
-	}
-	v.mu.Unlock()
 }

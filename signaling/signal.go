@@ -31,6 +31,9 @@ type Peer struct {
 	ID   string
 	Addr string
 	Name string
+	// Resume is the token a viewer presented to resume an earlier session
+	// instead of a code (see Resume); empty for a join with a code.
+	Resume string
 }
 
 // Credentials are what a host shows its user so that a viewer can join: the session ID (9 digits)

@@ -1,0 +1,65 @@
+package rdp
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"time"
+
+	"github.com/deskhand/deskhand/signaling"
+)
+
+// Resuming: the host gives each viewer a secret token in its hello. When
+// the session is lost to the network (not ended by either side), the host
+// keeps the viewer's place — its rights, not its screen — for the resume
+// window; a viewer that comes back through signaling with the token
+// instead of a code gets a new session with the same rights, without the
+// accept hook asking again, and a fresh token.
+
+// maxSuspended bounds the sessions kept for resuming.
+const maxSuspended = 256
+
+type suspended struct {
+	grant Grant
+	name  string
+	until time.Time
+}
+
+func newResumeToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// suspend keeps a lost session's place for the resume window.
+func (h *Host) suspend(token string, grant Grant, p signaling.Peer) {
+	if token == "" || h.o.resumeWindow <= 0 || h.ctx.Err() != nil {
+		return
+	}
+	now := time.Now()
+	h.suspMu.Lock()
+	defer h.suspMu.Unlock()
+	for t, s := range h.suspended {
+		if now.After(s.until) {
+			delete(h.suspended, t)
+		}
+	}
+	if len(h.suspended) >= maxSuspended {
+		return
+	}
+	if h.suspended == nil {
+		h.suspended = make(map[string]suspended)
+	}
+	h.suspended[token] = suspended{grant: grant, name: p.Name, until: now.Add(h.o.resumeWindow)}
+}
+
+// resume takes a suspended session's place: once, and only in time.
+func (h *Host) resume(token string) (Grant, bool) {
+	h.suspMu.Lock()
+	defer h.suspMu.Unlock()
+	s, ok := h.suspended[token]
+	delete(h.suspended, token)
+	if !ok || time.Now().After(s.until) {
+		return Grant{}, false
+	}
+	return s.grant, true
+}

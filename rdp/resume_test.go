@@ -1,0 +1,148 @@
+package rdp
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/deskhand/deskhand/capture"
+	"github.com/deskhand/deskhand/input"
+	"github.com/deskhand/deskhand/signaling"
+	"github.com/stretchr/testify/require"
+)
+
+// redialer returns a Redialer that reaches s.host through a fresh
+// in-process signaling pipe, as signaling.Resume would through a server.
+func (s *served) redialer(t *testing.T, calls *atomic.Int32) Redialer {
+	return func(ctx context.Context, token string) (Signaler, error) {
+		calls.Add(1)
+		hl, vl := signaling.Pipe()
+		go func() {
+			s.result <- s.host.ServeViewer(context.Background(), hl, signaling.Peer{ID: "p2", Name: "test viewer", Resume: token})
+			_ = hl.Close()
+		}()
+		return vl, nil
+	}
+}
+
+func TestResumeAfterNetworkDrop(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(640, 360), capture.WithStill(true))
+	require.NoError(t, err)
+	rec := input.NewRecorder()
+	var asked atomic.Int32
+	accept := func(context.Context, signaling.Peer) (Grant, error) {
+		asked.Add(1)
+		return Grant{}, nil
+	}
+	var resumed atomic.Int32
+	events := func(e Event) {
+		if e.Kind == EventViewerResumed {
+			resumed.Add(1)
+		}
+	}
+	var mu sync.Mutex
+	var states []ConnState
+	hook := func(st ConnState, _ error) {
+		mu.Lock()
+		states = append(states, st)
+		mu.Unlock()
+	}
+	var calls atomic.Int32
+	s := &served{result: make(chan error, 8)}
+	host, err := NewHost(syn, rec, WithLoopbackOnly(true), WithAccept(accept), WithEvents(events))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, host.Close()) })
+	s.host = host
+	s.viewer = s.join(t, WithReconnect(s.redialer(t, &calls)), WithStateHook(hook))
+	want := syn.Frame(0).RGBA()
+	requireSameRGB(t, want, waitStill(t, s.viewer))
+	a, _ := input.KeyFromCode("KeyA")
+	require.NoError(t, s.viewer.Send(input.Event{Kind: input.KeyEvent, Key: a, Down: true}))
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	require.NoError(t, s.viewer.Sync(ctx))
+
+	// The network drops: the peer connection dies without a goodbye.
+	s.viewer.mu.Lock()
+	pc := s.viewer.c.pc
+	s.viewer.mu.Unlock()
+	require.NoError(t, pc.Close())
+	select {
+	case err := <-s.result:
+		require.ErrorIs(t, err, ErrConnectionLost, "the host saw the first session lost")
+	case <-time.After(testTimeout):
+		t.Fatal("the host did not notice the drop")
+	}
+	require.Eventually(t, func() bool { return s.viewer.Stats().Reconnects == 1 && s.viewer.State() == StateConnected },
+		testTimeout, 10*time.Millisecond)
+	require.Equal(t, int32(1), calls.Load())
+	require.Equal(t, int32(1), asked.Load(), "a resumed session is not asked for consent again")
+	require.Equal(t, int32(1), resumed.Load())
+	mu.Lock()
+	got := append([]ConnState(nil), states...)
+	mu.Unlock()
+	require.Equal(t, []ConnState{StateReconnecting, StateConnected}, got)
+	require.NoError(t, s.viewer.Err())
+
+	// The held key was released with the lost session; the resumed one
+	// shows the screen again and takes input.
+	evs := rec.Events()
+	require.Equal(t, input.Event{Kind: input.KeyEvent, Key: a}, evs[len(evs)-1])
+	requireSameRGB(t, want, waitStill(t, s.viewer))
+	require.NoError(t, s.viewer.Send(input.Event{Kind: input.MouseMove, X: 5, Y: 6}))
+	require.NoError(t, s.viewer.Sync(ctx))
+	require.Equal(t, input.Event{Kind: input.MouseMove, X: 5, Y: 6}, rec.Events()[len(rec.Events())-1])
+
+	// A token works once: the resumed session has a new one.
+	_, err = Connect(ctx, func() Signaler {
+		hl, vl := signaling.Pipe()
+		go func() { _ = host.ServeViewer(ctx, hl, signaling.Peer{ID: "p3", Resume: "not-a-token-of-this-host"}); _ = hl.Close() }()
+		return vl
+	}(), WithLoopbackOnly(true))
+	require.ErrorIs(t, err, ErrRefused)
+	require.Contains(t, err.Error(), "can no longer be resumed")
+}
+
+func TestNoResumeWithoutReconnect(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	s := connect(t, syn, nil, nil, nil)
+	waitStill(t, s.viewer)
+	s.viewer.mu.Lock()
+	pc := s.viewer.c.pc
+	s.viewer.mu.Unlock()
+	require.NoError(t, pc.Close())
+	select {
+	case <-s.viewer.Done():
+	case <-time.After(testTimeout):
+		t.Fatal("the session did not end")
+	}
+	require.ErrorIs(t, s.viewer.Err(), ErrConnectionLost)
+	require.Equal(t, StateClosed, s.viewer.State())
+}
+
+func TestICERestartKeepsTheSession(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200))
+	require.NoError(t, err)
+	rec := input.NewRecorder()
+	s := connect(t, syn, rec, nil, nil)
+	waitStillOrMoving(t, s.viewer)
+	sessions := s.host.snapshot(nil)
+	require.Len(t, sessions, 1)
+	hs := sessions[0]
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	before := hs.pc.LocalDescription().SDP
+	hs.restartICE(ctx, hs.neg.Load())
+	require.Eventually(t, func() bool {
+		d := hs.pc.RemoteDescription()
+		return d != nil && hs.pc.LocalDescription().SDP != before && hs.pc.SignalingState().String() == "stable"
+	}, testTimeout, 10*time.Millisecond, "the viewer answered the restart offer")
+	n := s.viewer.Stats().Updates
+	require.Eventually(t, func() bool { return s.viewer.Stats().Updates > n+5 }, testTimeout, 10*time.Millisecond)
+	require.NoError(t, s.viewer.Send(input.Event{Kind: input.MouseMove, X: 1, Y: 2}))
+	require.NoError(t, s.viewer.Sync(ctx))
+	require.NoError(t, s.viewer.Err())
+}
