@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +20,9 @@ import (
 
 // errViewerBye ends a session the viewer closed on purpose.
 var errViewerBye = errors.New("rdp: the viewer disconnected")
+
+// errHostKick ends a session the host's application closed (Disconnect).
+var errHostKick = errors.New("rdp: disconnected by the host")
 
 // Host shares one screen with any number of viewers. It captures only while
 // a viewer is connected, at most WithMaxFPS times a second, and encodes the
@@ -147,6 +151,23 @@ func (h *Host) Viewers() []ViewerInfo {
 		out = append(out, ViewerInfo{Peer: s.peer, ViewOnly: s.grant.ViewOnly, Since: s.since, Link: s.flow.stats(time.Now())})
 	}
 	return out
+}
+
+// Disconnect ends the sessions of the viewer with peer ID id (a help
+// desk's "end session" button), telling it reason. The session is not
+// kept for resuming. It reports whether such a viewer was connected.
+func (h *Host) Disconnect(id, reason string) bool {
+	if reason == "" {
+		reason = "the host ended the session"
+	}
+	found := false
+	for _, s := range h.snapshot(nil) {
+		if s.peer.ID == id {
+			found = true
+			s.end(fmt.Errorf("%w: %s", errHostKick, reason))
+		}
+	}
+	return found
 }
 
 // ViewerInfo describes a connected viewer.
@@ -522,10 +543,21 @@ func (s *hostSession) run(ctx context.Context) error {
 		err = ctx.Err()
 	}
 	reason := "the host ended the session"
-	if s.h.ctx.Err() == nil && ctx.Err() == nil && err != nil && !errors.Is(err, errViewerBye) {
+	switch {
+	case errors.Is(err, errHostKick):
+		reason = strings.TrimPrefix(err.Error(), errHostKick.Error()+": ")
+	case s.h.ctx.Err() == nil && ctx.Err() == nil && err != nil && !errors.Is(err, errViewerBye):
 		reason = err.Error()
 	}
-	_ = s.control.Send(control{Type: ctlBye, Reason: reason}.marshal())
+	if s.control.Send(control{Type: ctlBye, Reason: reason}.marshal()) == nil && !errors.Is(err, ErrConnectionLost) && !errors.Is(err, errViewerBye) {
+		// The viewer closes its side once it has read the goodbye; closing
+		// first could lose it, and the viewer would see a dropped
+		// connection instead of the reason.
+		select {
+		case <-s.endCh:
+		case <-time.After(closeGrace):
+		}
+	}
 	if errors.Is(err, errViewerBye) {
 		o.logger.Info("viewer left", "peer", s.peer.ID)
 	} else {

@@ -98,7 +98,10 @@ func TestResumeAfterNetworkDrop(t *testing.T) {
 	// A token works once: the resumed session has a new one.
 	_, err = Connect(ctx, func() Signaler {
 		hl, vl := signaling.Pipe()
-		go func() { _ = host.ServeViewer(ctx, hl, signaling.Peer{ID: "p3", Resume: "not-a-token-of-this-host"}); _ = hl.Close() }()
+		go func() {
+			_ = host.ServeViewer(ctx, hl, signaling.Peer{ID: "p3", Resume: "not-a-token-of-this-host"})
+			_ = hl.Close()
+		}()
 		return vl
 	}(), WithLoopbackOnly(true))
 	require.ErrorIs(t, err, ErrRefused)

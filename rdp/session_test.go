@@ -178,3 +178,23 @@ func TestSlowViewerDoesNotDelayFastOne(t *testing.T) {
 	require.NoError(t, slow.Err())
 	require.NoError(t, fast.Err())
 }
+
+func TestHostDisconnectsOneViewer(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	s := connect(t, syn, nil, nil, nil)
+	other := s.join(t)
+	waitStill(t, s.viewer)
+	require.Len(t, s.host.Viewers(), 2)
+	require.False(t, s.host.Disconnect("nobody", ""))
+	require.True(t, s.host.Disconnect("p1", "the technician ended the session"))
+	for _, v := range []*Viewer{s.viewer, other} { // both joined as "p1" in these tests
+		select {
+		case <-v.Done():
+		case <-time.After(testTimeout):
+			t.Fatal("the viewer was not disconnected")
+		}
+		require.ErrorIs(t, v.Err(), ErrHostClosed)
+		require.Contains(t, v.Err().Error(), "the technician ended the session")
+	}
+}

@@ -316,6 +316,10 @@ func (v *Viewer) fail(c *vconn, err error) {
 		return
 	}
 	v.end(err)
+	if errors.Is(err, ErrHostClosed) {
+		// The host waits for us to hang up after its goodbye.
+		go c.close()
+	}
 }
 
 // reconnect resumes the session through v.o.redial after c was lost,
