@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/deskhand/deskhand/bench/internal/codecbench"
+	"github.com/deskhand/deskhand/bench/internal/e2e"
 	"github.com/deskhand/deskhand/bench/internal/record"
 	"github.com/deskhand/deskhand/bench/internal/report"
 )
@@ -30,6 +31,12 @@ Commands:
   report   run the codec benchmark on every scenario of a corpora folder and
            write a Markdown report with charts
              go run ./bench report --corpora corpus --out report
+  e2e      run a host and a viewer over WebRTC on this machine (separate
+           processes on loopback, a private Xvfb screen) and print latency,
+           input latency, throughput, frame rate and CPU against the
+           session layer's goals
+             go run ./bench e2e [--synthetic] [--json]
+             go run ./bench e2e --impair delay=50ms,loss=1%,rate=10mbit
 
 Run "go run ./bench COMMAND -h" for a command's flags.
 `
@@ -40,6 +47,10 @@ var commands = map[string]command{
 	"record": record.Run,
 	"codec":  codecbench.Run,
 	"report": report.Run,
+	"e2e":    e2e.Run,
+	// The e2e benchmark's child processes; not listed in the usage.
+	"e2e-host":   e2e.RunHost,
+	"e2e-viewer": e2e.RunViewer,
 }
 
 func main() {

@@ -1,0 +1,38 @@
+// Package e2e implements `bench e2e`, deskhand's end-to-end benchmark of
+// the session layer: a host and a viewer connected by rdp over WebRTC on
+// this machine, measured while a screen they do not control changes the way
+// real screens do.
+//
+// The benchmark drives a screen through phases: typing (one text cell and
+// the cursor change 30 times a second), scrolling (a screen of text moves up
+// one line 30 times a second), full-screen changes (text and photo-like
+// pictures, 10 a second), throughput (full-screen noise, the viewer asking
+// for lossless updates), input (the viewer moves the pointer every 10 ms)
+// and idle (nothing changes). For each phase it reports the updates the
+// viewer applied, the frame rate reached, capture-to-applied latency
+// (FrameInfo.Applied - FrameInfo.Captured: one machine, one clock), the
+// screen data rate, input latency (viewer send to injected), the CPU used
+// by the host and the viewer, and whether the viewer's picture equals the
+// screen exactly once still. The goals of the session layer (issue 4) are
+// evaluated from those numbers.
+//
+// The screen is a private Xvfb that this process draws on with X requests
+// while the host captures it with capture/x11 and injects with
+// input/robotgo (the real path), or, with --synthetic, an in-memory canvas
+// inside the host process. Host and viewer run as two child processes of
+// the benchmark (the hidden commands e2e-host and e2e-viewer: RunHost and
+// RunViewer), introduced by a signaling server in the parent, and talk to
+// the parent through JSON lines on their standard input and output.
+//
+// With --impair, host and viewer run in this process instead, connected
+// through pion's virtual network (vnet) with added delay, loss and a rate
+// limit: the kernel's netem is not available everywhere, and vnet needs no
+// privileges. Typing and scrolling then run first over the same virtual
+// network without impairment, as the baseline the impaired latency is
+// compared with.
+//
+// Import policy: e2e uses deskhand through its public packages (rdp,
+// signaling, capture, capture/x11, input, input/robotgo) and the
+// internal/xvfb helper. It must never import another bench package, and
+// nothing but bench/main.go imports it.
+package e2e

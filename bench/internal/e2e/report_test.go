@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPercentile(t *testing.T) {
+	v := make([]float64, 100)
+	for i := range v {
+		v[i] = float64(i + 1)
+	}
+	assert.Equal(t, 50.0, percentile(v, 50))
+	assert.Equal(t, 99.0, percentile(v, 99))
+	assert.Equal(t, 100.0, percentile(v, 100))
+	assert.Equal(t, 7.0, percentile([]float64{7}, 99))
+	assert.True(t, percentile(nil, 50) != percentile(nil, 50), "NaN for no values")
+}
+
+func TestSummarize(t *testing.T) {
+	const sec = int64(time.Second)
+	vr := viewerReport{Start: 0, End: sec, RTT: 2 * time.Millisecond, CPU: ptr(12.5), Received: 10_000}
+	for i := range 10 {
+		c := int64(i) * sec / 10
+		vr.Frames = append(vr.Frames, frameRec{Captured: c, Applied: c + int64(i+1)*int64(time.Millisecond), Bytes: 1000 + i, Superseded: 1,
+			Encode: int64(i) * int64(time.Millisecond), Decode: int64(time.Millisecond) / 2})
+	}
+	for i := range 4 {
+		vr.Sent = append(vr.Sent, inputRec{Seq: i, At: int64(i) * 10 * int64(time.Millisecond)})
+	}
+	hr := hostReport{CPU: ptr(40.0), Link: &linkReport{Quality: 70},
+		Injected: []inputRec{{Seq: 0, At: 500_000}, {Seq: 1, At: 10_000_000 + 1_500_000}, {Seq: 3, At: 30_000_000 + 250_000}}}
+
+	r := summarize(phaseTyping, pathLoopback, time.Second, 30, vr, hr, false)
+	assert.Equal(t, 10, r.Updates)
+	assert.InDelta(t, 10, r.FPS, 1e-9)
+	assert.InDelta(t, 0.08, r.MbitPerSec, 1e-9)
+	assert.Equal(t, 10, r.Superseded)
+	assert.Equal(t, 5.0, *r.LatencyMedianMs)
+	assert.Equal(t, 10.0, *r.LatencyP99Ms)
+	assert.Equal(t, 4.0, *r.EncodeMedianMs)
+	assert.Equal(t, 0.5, *r.DecodeMedianMs)
+	assert.Equal(t, 1009, r.MaxBytes)
+	assert.Equal(t, 4, r.InputSent)
+	assert.Equal(t, 1, r.InputLost, "sequence 2 never arrived")
+	assert.Equal(t, 0.5, *r.InputMedianMs)
+	assert.Equal(t, 1.5, *r.InputP99Ms)
+	assert.Equal(t, 40.0, *r.HostCPU)
+	assert.Equal(t, 12.5, *r.ViewerCPU)
+	assert.Equal(t, 70, *r.Quality)
+	assert.Equal(t, 2.0, r.RTTMs)
+
+	shared := summarize(phaseIdle, pathImpaired, time.Second, 0, viewerReport{CPU: ptr(1.0)}, hostReport{CPU: ptr(1.0)}, true)
+	assert.Nil(t, shared.ViewerCPU, "one process: one CPU figure")
+	assert.Nil(t, shared.LatencyMedianMs, "no updates, no latency")
+	assert.Zero(t, shared.FPS)
+}
+
+func metByName(ms []measure) map[string]*bool {
+	out := map[string]*bool{}
+	for _, m := range ms {
+		out[m.Name] = m.Met
+	}
+	return out
+}
+
+// The goals are evaluated from the numbers: each can be met and missed.
+func TestMeasuresEvaluateGoals(t *testing.T) {
+	phase := func(name, path string, med, p99, fps float64) phaseResult {
+		return phaseResult{Kind: "phase", Phase: name, Path: path, LatencyMedianMs: ptr(med), LatencyP99Ms: ptr(p99), FPS: fps, Exact: true}
+	}
+	good := []phaseResult{
+		phase(phaseTyping, pathLoopback, 2, 10, 30),
+		phase(phaseScroll, pathLoopback, 20, 90, 30),
+		phase(phaseFull, pathLoopback, 15, 30, 10),
+		{Phase: phaseThroughput, Path: pathLoopback, MbitPerSec: 450, Exact: true},
+		{Phase: phaseInput, Path: pathLoopback, InputSent: 100, InputMedianMs: ptr(0.2), InputP99Ms: ptr(0.9), Exact: true},
+		{Phase: phaseIdle, Path: pathLoopback, HostCPU: ptr(1.5), Exact: true},
+	}
+	ms := measures(good, nil)
+	require.Len(t, ms, 7)
+	for name, met := range metByName(ms) {
+		if strings.HasPrefix(name, "scrolling") {
+			assert.Nil(t, met, "no goal for scrolling")
+			continue
+		}
+		require.NotNil(t, met, name)
+		assert.True(t, *met, name)
+	}
+
+	bad := append([]phaseResult(nil), good...)
+	bad[0].LatencyP99Ms = ptr(12.5)
+	bad[2].LatencyMedianMs = ptr(15.1)
+	bad[3].MbitPerSec = 399
+	bad[4].InputLost = 1
+	bad[5].HostCPU = ptr(2.0)
+	bad[1].Exact = false
+	for name, met := range metByName(measures(bad, nil)) {
+		if met != nil {
+			assert.False(t, *met, name)
+		}
+	}
+
+	imp := &impairment{RTT: 50 * time.Millisecond}
+	withImp := []phaseResult{
+		phase(phaseTyping, pathVNet, 3, 5, 30),
+		phase(phaseTyping, pathImpaired, 103, 150, 25),
+		phase(phaseScroll, pathVNet, 10, 20, 30),
+		phase(phaseScroll, pathImpaired, 111, 300, 24.9),
+	}
+	met := metByName(measures(withImp, imp))
+	assert.True(t, *met["typing, impaired: frames per second"])
+	assert.True(t, *met["typing, impaired: capture to applied"], "103 <= 3 + 2 x 50")
+	assert.False(t, *met["scroll, impaired: frames per second"])
+	assert.False(t, *met["scroll, impaired: capture to applied"], "111 > 10 + 2 x 50")
+	assert.True(t, *met["impaired: viewer's picture exact after every phase"])
+	assert.Nil(t, met["typing, unimpaired vnet: capture to applied"])
+
+	// Without a delay, the round trip is what the unimpaired pings saw.
+	withImp[0].RTTMs = 1
+	met = metByName(measures(withImp[:2], &impairment{Rate: 10_000_000}))
+	assert.False(t, *met["typing, impaired: capture to applied"], "103 > 3 + 2 x 1")
+}
+
+func TestWriteTableAndJSON(t *testing.T) {
+	info := runInfo{Kind: "run", Screen: "synthetic canvas", Width: 64, Height: 64, Processes: "p", CPUs: 2, Notes: []string{"a note"}}
+	results := []phaseResult{
+		{Kind: "phase", Phase: phaseTyping, Path: pathLoopback, Updates: 3, LatencyMedianMs: ptr(1.0), LatencyP99Ms: ptr(2.0), Exact: true, ExactAfterMs: ptr(150.0)},
+		{Kind: "phase", Phase: phaseIdle, Path: pathLoopback, HostCPU: ptr(1.0), NotExact: "7 pixels differ"},
+	}
+	ms := measures(results, nil)
+	var table bytes.Buffer
+	require.NoError(t, writeTable(&table, info, results, ms))
+	out := table.String()
+	for _, want := range []string{"synthetic canvas 64x64", "note: a note", "small change (typing): capture to applied",
+		"idle screen: host CPU", "NO: 7 pixels differ", "after 150 ms"} {
+		assert.Contains(t, out, want)
+	}
+
+	var js bytes.Buffer
+	require.NoError(t, writeJSON(&js, info, results, ms))
+	lines := strings.Split(strings.TrimSpace(js.String()), "\n")
+	require.Len(t, lines, 1+len(results)+len(ms))
+	kinds := map[string]int{}
+	for _, l := range lines {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m))
+		kinds[m["kind"].(string)]++
+	}
+	assert.Equal(t, map[string]int{"run": 1, "phase": 2, "measure": len(ms)}, kinds)
+}
