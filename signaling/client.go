@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -157,6 +158,8 @@ func (c *clientConn) endCause(readErr error) error {
 				return fmt.Errorf("%w: the server shut down", ErrServerGone)
 			case ce.Reason == codePeerGone:
 				return ErrPeerGone
+			case ce.Reason == codeResumeFailed:
+				return ErrResumeRefused
 			case ce.Reason != "" && ce.Reason != codeBye && ce.Reason != codeLeft:
 				last = errorFor(ce.Reason, "", 0)
 			}
@@ -165,7 +168,7 @@ func (c *clientConn) endCause(readErr error) error {
 	switch {
 	case last == nil:
 		return fmt.Errorf("%w: %v", ErrServerGone, readErr)
-	case errors.Is(last, ErrServerGone), errors.Is(last, ErrPeerGone):
+	case errors.Is(last, ErrServerGone), errors.Is(last, ErrPeerGone), errors.Is(last, ErrResumeRefused):
 		return last
 	default:
 		return fmt.Errorf("%w: %w", ErrServerGone, last)
@@ -321,73 +324,207 @@ func expiresAt(ms int64) time.Time {
 }
 
 // HostConn is a host's registration at the signaling server: it holds the credentials that the
-// host's user shows to viewers, and yields one Link per viewer that joins.
+// host's user shows to viewers, and yields one Link per viewer that joins. When its connection
+// to the server drops it reconnects by itself and gets its session ID back (unless
+// WithoutReconnect); the Links of that connection end, and Accept waits for the next viewer.
 type HostConn struct {
-	c       *clientConn
-	id      string
+	url     string
+	o       clientOptions
 	log     *slog.Logger
-	onCreds func(Credentials)
 	accept  chan *Link
-	done    chan struct{}
+	done    chan struct{} // closed when the HostConn has ended for good
+	life    context.Context
+	cancel  context.CancelFunc // ends life: Close
+	runDone chan struct{}
 
 	mu        sync.Mutex
+	id        string
+	secret    string
 	creds     Credentials
-	links     map[string]*Link
+	links     map[string]*Link // of the current connection
 	err       error
-	credsQ    []Credentials
-	credsWake chan struct{}
+	events    []func() // for OnCredentials and OnConnectionState, in order
+	eventWake chan struct{}
 }
 
 // Register connects to the signaling server at url (ws:// or wss://, or http(s):// for the same)
 // as a host, and returns once the server has given it a session ID and a first code. ctx bounds
-// only the registration; the connection then lasts until Close or until the server goes.
+// only the registration; the HostConn then lasts until Close, reconnecting when its connection
+// drops (see WithoutReconnect), or until the server refuses it for good.
 func Register(ctx context.Context, url string, opts ...ClientOption) (*HostConn, error) {
 	o, err := newClientOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	ws, err := dial(ctx, url, &o)
-	if err != nil {
-		return nil, err
-	}
-	m, err := handshake(ctx, ws, clientMessage{V: ProtocolVersion, Type: msgRegister, Name: o.name}, msgRegistered)
-	if err == nil && (m.ID == "" || len(m.ID) > maxIDLen || m.Code == "" || len(m.Code) > maxCodeLen) {
-		err = fmt.Errorf("%w: registration without a valid ID and code", ErrProtocol)
-	}
-	if err != nil {
-		_ = ws.CloseNow()
-		return nil, err
-	}
-	limit := serverLimit(m.MaxMessage)
-	ws.SetReadLimit(int64(limit + envelopeSlack))
 	h := &HostConn{
-		c:         newClientConn(ws, &o, limit),
-		id:        m.ID,
+		url:       url,
+		o:         o,
 		log:       o.log,
-		onCreds:   o.onCredentials,
 		accept:    make(chan *Link, acceptBuffer),
 		done:      make(chan struct{}),
+		runDone:   make(chan struct{}),
 		links:     make(map[string]*Link),
-		credsWake: make(chan struct{}, 1),
+		id:        o.sessionID,
+		secret:    o.secret,
+		eventWake: make(chan struct{}, 1),
 	}
-	h.setCredentials(Credentials{ID: m.ID, Code: m.Code, Expires: expiresAt(m.ExpiresIn)})
-	if h.onCreds != nil {
-		go h.credentialsLoop()
+	c, err := h.connect(ctx)
+	if err != nil {
+		return nil, err
 	}
-	h.c.start(o.pingInterval, h.handle, h.finish)
+	h.life, h.cancel = context.WithCancel(context.Background())
+	if o.onCredentials != nil || o.onState != nil {
+		go h.eventLoop()
+	}
+	go h.run(c)
 	return h, nil
 }
 
-// Credentials returns the current session ID and code.
+// connect opens a connection and registers on it, reclaiming the HostConn's ID if it has one.
+func (h *HostConn) connect(ctx context.Context) (*clientConn, error) {
+	h.mu.Lock()
+	id, secret := h.id, h.secret
+	h.mu.Unlock()
+	if id != "" && secret == "" { // a server without secrets: the ID cannot be proven ours
+		if !h.o.newIDIfTaken {
+			return nil, fmt.Errorf("%w: the server gave no secret to reclaim the ID with", ErrIDTaken)
+		}
+		id, secret = "", ""
+	}
+	c, m, err := h.registerOn(ctx, id, secret)
+	if errors.Is(err, ErrIDTaken) && h.o.newIDIfTaken {
+		h.log.Warn("signaling: the session ID was taken; registering under a new one", "old", id)
+		c, m, err = h.registerOn(ctx, "", "")
+	}
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	h.id, h.secret = m.ID, m.Secret
+	h.mu.Unlock()
+	h.setCredentials(Credentials{ID: m.ID, Code: m.Code, Expires: expiresAt(m.ExpiresIn)})
+	return c, nil
+}
+
+func (h *HostConn) registerOn(ctx context.Context, id, secret string) (*clientConn, serverMessage, error) {
+	ws, err := dial(ctx, h.url, &h.o)
+	if err != nil {
+		return nil, serverMessage{}, err
+	}
+	m, err := handshake(ctx, ws, clientMessage{V: ProtocolVersion, Type: msgRegister, Name: h.o.name, ID: id, Secret: secret}, msgRegistered)
+	switch {
+	case err != nil:
+	case m.ID == "" || len(m.ID) > maxIDLen || m.Code == "" || len(m.Code) > maxCodeLen:
+		err = fmt.Errorf("%w: registration without a valid ID and code", ErrProtocol)
+	case id != "" && m.ID != id:
+		err = fmt.Errorf("%w: asked for ID %s back, the server gave another", ErrProtocol, id)
+	}
+	if err != nil {
+		_ = ws.CloseNow()
+		return nil, serverMessage{}, err
+	}
+	limit := serverLimit(m.MaxMessage)
+	ws.SetReadLimit(int64(limit + envelopeSlack))
+	return newClientConn(ws, &h.o, limit), m, nil
+}
+
+// run serves one connection after the other until Close or a permanent refusal.
+func (h *HostConn) run(c *clientConn) {
+	defer close(h.runDone)
+	for {
+		c.start(h.o.pingInterval, func(m serverMessage) { h.handle(c, m) }, func(error) {})
+		select {
+		case <-c.readDone:
+		case <-h.life.Done():
+		}
+		c.shutdown()
+		cause := c.goneErr()
+		h.endLinks(cause)
+		switch {
+		case h.life.Err() != nil:
+			h.finish(ErrClosed)
+			return
+		case !h.o.reconnect || permanent(cause):
+			h.finish(cause)
+			return
+		}
+		h.log.Warn("signaling: lost the connection to the server; reconnecting", "err", cause)
+		h.queueEvent(func() { h.o.onState(false, cause) }, h.o.onState != nil)
+		if c = h.reconnect(); c == nil {
+			return
+		}
+		h.log.Info("signaling: reconnected to the server")
+		h.queueEvent(func() { h.o.onState(true, nil) }, h.o.onState != nil)
+	}
+}
+
+// reconnect registers again, with backoff, until it succeeds (it returns the connection), Close,
+// or a permanent refusal (it returns nil after finish).
+func (h *HostConn) reconnect() *clientConn {
+	delay := h.o.backoffMin
+	for {
+		// Jittered so that the hosts of a restarted server do not all come back at once.
+		wait := delay/2 + rand.N(delay/2+1)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-h.life.Done():
+			t.Stop()
+			h.finish(ErrClosed)
+			return nil
+		}
+		ctx, cancel := context.WithTimeout(h.life, h.o.attemptTimeout)
+		c, err := h.connect(ctx)
+		cancel()
+		switch {
+		case err == nil:
+			return c
+		case h.life.Err() != nil:
+			h.finish(ErrClosed)
+			return nil
+		case permanent(err):
+			h.log.Warn("signaling: the server refused the reconnection; giving up", "err", err)
+			if !errors.Is(err, ErrServerGone) {
+				err = fmt.Errorf("%w: %w", ErrServerGone, err)
+			}
+			h.finish(err)
+			return nil
+		}
+		h.log.Info("signaling: reconnecting failed; trying again", "err", err)
+		delay = min(2*delay, h.o.backoffMax)
+	}
+}
+
+// permanent reports whether err is a refusal that reconnecting would only repeat.
+func permanent(err error) bool {
+	for _, e := range []error{ErrIDTaken, ErrReplaced, ErrVersion, ErrProtocol, ErrInvalidOption} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// Credentials returns the current session ID and code. While the HostConn reconnects they are
+// the last ones the server gave, and the code does not work until OnCredentials reports a new one.
 func (h *HostConn) Credentials() Credentials {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.creds
 }
 
-// Accept returns the Link to the next viewer that joined. It returns ctx.Err() if ctx ends first,
-// and once the connection has ended why (ErrClosed or ErrServerGone). Up to 64 joined viewers wait
-// for Accept; a viewer beyond that is dropped (it gets ErrPeerGone).
+// Secret returns the secret with which the server gives this host its session ID back (see
+// WithSessionID). Keep it like a password: whoever has it can take the ID over.
+func (h *HostConn) Secret() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.secret
+}
+
+// Accept returns the Link to the next viewer that joined. It keeps waiting while the HostConn
+// reconnects. It returns ctx.Err() if ctx ends first, and once the HostConn has ended why
+// (ErrClosed, or ErrServerGone wrapping the detail). Up to 64 joined viewers wait for Accept; a
+// viewer beyond that is dropped (it gets ErrPeerGone).
 func (h *HostConn) Accept(ctx context.Context) (*Link, error) {
 	select {
 	case <-h.done:
@@ -404,11 +541,13 @@ func (h *HostConn) Accept(ctx context.Context) (*Link, error) {
 	}
 }
 
-// Done is closed when the connection to the server has ended.
+// Done is closed when the HostConn has ended for good: after Close, after a lost connection with
+// WithoutReconnect, or when the server refuses it in a way reconnecting cannot fix (ErrIDTaken,
+// ErrReplaced, ErrVersion, ErrProtocol).
 func (h *HostConn) Done() <-chan struct{} { return h.done }
 
-// Err returns nil while connected, then why the connection ended: ErrClosed after Close, or
-// ErrServerGone wrapping the detail.
+// Err returns nil until Done is closed (also while reconnecting), then why the HostConn ended:
+// ErrClosed after Close, or ErrServerGone wrapping the detail.
 func (h *HostConn) Err() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -419,54 +558,75 @@ func (h *HostConn) Err() error {
 // (its Recv returns ErrClosed) and every viewer gets ErrPeerGone. It is idempotent, returns nil,
 // and returns once the connection's goroutines have ended.
 func (h *HostConn) Close() error {
-	h.c.shutdown()
+	h.cancel()
+	<-h.runDone
 	return nil
 }
 
 func (h *HostConn) setCredentials(c Credentials) {
 	h.mu.Lock()
 	h.creds = c
-	if h.onCreds != nil {
-		h.credsQ = append(h.credsQ, c)
+	h.mu.Unlock()
+	h.queueEvent(func() { h.o.onCredentials(c) }, h.o.onCredentials != nil)
+}
+
+// queueEvent has the event goroutine call f, after the calls queued before, if want.
+func (h *HostConn) queueEvent(f func(), want bool) {
+	if !want {
+		return
 	}
+	h.mu.Lock()
+	h.events = append(h.events, f)
 	h.mu.Unlock()
 	select {
-	case h.credsWake <- struct{}{}:
+	case h.eventWake <- struct{}{}:
 	default:
 	}
 }
 
-func (h *HostConn) credentialsLoop() {
+func (h *HostConn) eventLoop() {
 	for {
 		select {
-		case <-h.credsWake:
+		case <-h.eventWake:
 		case <-h.done:
-			return
 		}
 		h.mu.Lock()
-		q := h.credsQ
-		h.credsQ = nil
+		q := h.events
+		h.events = nil
 		h.mu.Unlock()
-		for _, c := range q {
-			h.onCreds(c)
+		for _, f := range q {
+			f()
+		}
+		select {
+		case <-h.done:
+			h.mu.Lock()
+			n := len(h.events)
+			h.mu.Unlock()
+			if n == 0 {
+				return
+			}
+		default:
 		}
 	}
 }
 
-// handle runs on the read goroutine for each server message.
-func (h *HostConn) handle(m serverMessage) {
+// handle runs on c's read goroutine for each server message.
+func (h *HostConn) handle(c *clientConn, m serverMessage) {
 	switch m.Type {
 	case msgCode:
 		if m.Code == "" || len(m.Code) > maxCodeLen {
 			h.log.Warn("signaling: ignoring a code message without a valid code")
 			return
 		}
-		h.setCredentials(Credentials{ID: h.id, Code: m.Code, Expires: expiresAt(m.ExpiresIn)})
+		h.mu.Lock()
+		id := h.id
+		h.mu.Unlock()
+		h.setCredentials(Credentials{ID: id, Code: m.Code, Expires: expiresAt(m.ExpiresIn)})
 	case msgPeer:
 		if m.Peer == "" {
 			return
 		}
-		h.addLink(m)
+		h.addLink(c, m)
 	case msgSignal:
 		h.mu.Lock()
 		l := h.links[m.Peer]
@@ -477,11 +637,11 @@ func (h *HostConn) handle(m serverMessage) {
 		s, err := decodeSignal(m.Signal)
 		if err != nil {
 			h.log.Warn("signaling: malformed signal from a viewer; closing its link", "peer", m.Peer, "err", err)
-			h.failLinkAsync(m.Peer, l, err)
+			h.failLinkAsync(c, m.Peer, l, err)
 			return
 		}
 		if !l.deliver(s) {
-			h.failLinkAsync(m.Peer, l, ErrBacklog)
+			h.failLinkAsync(c, m.Peer, l, ErrBacklog)
 		}
 	case msgPeerGone:
 		h.mu.Lock()
@@ -496,22 +656,29 @@ func (h *HostConn) handle(m serverMessage) {
 	}
 }
 
-func (h *HostConn) addLink(m serverMessage) {
+func (h *HostConn) addLink(c *clientConn, m serverMessage) {
 	peer := m.Peer
-	l := newLink(Peer{ID: peer, Addr: m.Addr, Name: m.Name})
+	l := newLink(Peer{ID: peer, Addr: m.Addr, Name: m.Name, Resume: m.Resume})
 	l.send = func(ctx context.Context, s Signal) error {
 		raw, err := encodeJSON(s)
 		if err != nil {
 			return fmt.Errorf("signaling: encoding a signal: %w", err)
 		}
-		return h.c.write(ctx, clientMessage{V: ProtocolVersion, Type: msgSignal, Peer: peer, Signal: raw})
+		return c.write(ctx, clientMessage{V: ProtocolVersion, Type: msgSignal, Peer: peer, Signal: raw})
+	}
+	tell := func(ctx context.Context, typ string) error {
+		if !h.removeLink(peer, l) {
+			return nil // gone already: the server has forgotten the viewer too
+		}
+		return c.write(ctx, clientMessage{V: ProtocolVersion, Type: typ, Peer: peer})
 	}
 	l.onClose = func() {
-		if h.removeLink(peer, l) {
-			ctx, cancel := context.WithTimeout(context.Background(), h.c.writeTimeout)
-			defer cancel()
-			_ = h.c.write(ctx, clientMessage{V: ProtocolVersion, Type: msgLeave, Peer: peer})
-		}
+		ctx, cancel := context.WithTimeout(context.Background(), c.writeTimeout)
+		defer cancel()
+		_ = tell(ctx, msgLeave)
+	}
+	if m.Resume != "" {
+		l.onReject = func(ctx context.Context) error { return tell(ctx, msgReject) }
 	}
 	h.mu.Lock()
 	old := h.links[peer]
@@ -524,7 +691,7 @@ func (h *HostConn) addLink(m serverMessage) {
 	case h.accept <- l:
 	default:
 		h.log.Warn("signaling: too many viewers waiting for Accept; refusing one", "peer", peer)
-		h.failLinkAsync(peer, l, ErrBacklog)
+		h.failLinkAsync(c, peer, l, ErrBacklog)
 	}
 }
 
@@ -539,32 +706,39 @@ func (h *HostConn) removeLink(peer string, l *Link) bool {
 	return true
 }
 
-// failLinkAsync ends a link from the read goroutine and tells the server to drop the viewer,
+// failLinkAsync ends a link from c's read goroutine and tells the server to drop the viewer,
 // without making the read goroutine wait for the write.
-func (h *HostConn) failLinkAsync(peer string, l *Link, err error) {
+func (h *HostConn) failLinkAsync(c *clientConn, peer string, l *Link, err error) {
 	l.end(err)
 	if !h.removeLink(peer, l) {
 		return
 	}
-	h.c.wg.Add(1) // safe: the read goroutine itself is counted, so Wait cannot be returning
+	c.wg.Add(1) // safe: the read goroutine itself is counted, so Wait cannot be returning
 	go func() {
-		defer h.c.wg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), h.c.writeTimeout)
+		defer c.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), c.writeTimeout)
 		defer cancel()
-		_ = h.c.write(ctx, clientMessage{V: ProtocolVersion, Type: msgLeave, Peer: peer})
+		_ = c.write(ctx, clientMessage{V: ProtocolVersion, Type: msgLeave, Peer: peer})
 	}()
 }
 
-// finish runs once, when the connection has ended.
-func (h *HostConn) finish(cause error) {
+// endLinks ends the links of the connection that has just ended; the next connection's viewers
+// get new peer IDs from the server.
+func (h *HostConn) endLinks(cause error) {
 	h.mu.Lock()
-	h.err = cause
 	links := h.links
 	h.links = map[string]*Link{}
 	h.mu.Unlock()
 	for _, l := range links {
 		l.end(cause)
 	}
+}
+
+// finish runs once, when the HostConn ends for good.
+func (h *HostConn) finish(cause error) {
+	h.mu.Lock()
+	h.err = cause
+	h.mu.Unlock()
 	close(h.done)
 }
 
@@ -582,21 +756,49 @@ func Join(ctx context.Context, url, id, code string, opts ...ClientOption) (*Lin
 	if id == "" || len(id) > maxIDLen {
 		return nil, ErrUnknownID
 	}
-	if len(code) > maxCodeLen {
+	if code == "" || len(code) > maxCodeLen {
 		return nil, ErrBadCode
 	}
-	ws, err := dial(ctx, url, &o)
+	return joinAs(ctx, url, id, clientMessage{V: ProtocolVersion, Type: msgJoin, ID: id, Code: code, Name: o.name}, &o)
+}
+
+// Resume connects to the signaling server at url as a viewer of the host with session ID id,
+// presenting a resume token the host gave this viewer in an earlier session instead of a code:
+// the host then knows the viewer (Peer.Resume) and may carry the session on without asking its
+// user again. The server does not know the token: it returns the Link as soon as the host is
+// online (the code stays valid for others), and the host checks the token. If the host refuses
+// it, the Link ends with ErrResumeRefused, and the refusal counts against this address's limit of
+// failed joins like a wrong code. Other refusals as for Join (ErrUnknownID, ErrRateLimited, ...);
+// ErrInvalidToken for a token of the wrong shape.
+func Resume(ctx context.Context, url, id, token string, opts ...ClientOption) (*Link, error) {
+	o, err := newClientOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	m, err := handshake(ctx, ws, clientMessage{V: ProtocolVersion, Type: msgJoin, ID: id, Code: code, Name: o.name}, msgJoined)
+	id = normalizeID(id)
+	if id == "" || len(id) > maxIDLen {
+		return nil, ErrUnknownID
+	}
+	if !validToken(token, minTokenLen, maxTokenLen) {
+		return nil, ErrInvalidToken
+	}
+	return joinAs(ctx, url, id, clientMessage{V: ProtocolVersion, Type: msgJoin, ID: id, Resume: token, Name: o.name}, &o)
+}
+
+// joinAs joins with first (a join with a code or a token) and returns the viewer's Link.
+func joinAs(ctx context.Context, url, id string, first clientMessage, o *clientOptions) (*Link, error) {
+	ws, err := dial(ctx, url, o)
+	if err != nil {
+		return nil, err
+	}
+	m, err := handshake(ctx, ws, first, msgJoined)
 	if err != nil {
 		_ = ws.CloseNow()
 		return nil, err
 	}
 	limit := serverLimit(m.MaxMessage)
 	ws.SetReadLimit(int64(limit + envelopeSlack))
-	c := newClientConn(ws, &o, limit)
+	c := newClientConn(ws, o, limit)
 	hostID := m.ID
 	if hostID == "" {
 		hostID = id

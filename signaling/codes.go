@@ -3,6 +3,7 @@ package signaling
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/binary"
 	"strconv"
 )
@@ -41,6 +42,46 @@ func newSessionID() string {
 		}
 	}
 }
+
+// validSessionID reports whether s has the shape of the IDs newSessionID makes, so that a reclaim
+// cannot pick a vanity ID such as "1".
+func validSessionID(s string) bool {
+	if len(s) != 9 || s[0] == '0' {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validToken reports whether s is min to max characters of the base64url alphabet, the shape of
+// resume tokens and secrets: safe in JSON, URLs and logs' quoting.
+func validToken(s string, min, max int) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// randomToken returns 32 random bytes in base64url (43 characters).
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// NewResumeToken returns a fresh random resume token (256 bits, 43 characters of base64url) of
+// the shape Resume and the server accept, for a host to give a viewer.
+func NewResumeToken() string { return randomToken() }
 
 // codesEqual compares in constant time so the response time does not leak how much of a guess was
 // right.

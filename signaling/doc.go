@@ -9,7 +9,11 @@
 // negotiate over a [Link]. [Pipe] gives two connected Links without any server, for tests and for
 // in-process embedding.
 //
-// The client side (Register, Join, Link, Pipe) also builds for GOOS=js GOARCH=wasm, where it uses
+// Network drops do not need a new code: a [HostConn] reconnects by itself and keeps its session
+// ID (the server gives it back for a secret), and a viewer that the host gave a resume token
+// comes back with [Resume] instead of a code; the host checks the token and may [Link.Reject] it.
+//
+// The client side (Register, Join, Resume, Link, Pipe) also builds for GOOS=js GOARCH=wasm, where it uses
 // the browser's WebSocket; the server is built everywhere else.
 //
 // This package must never import pion or any other deskhand package: it may import only the

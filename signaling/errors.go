@@ -61,6 +61,25 @@ var (
 	// ErrInvalidSignal means Send was given a Signal without a Type (or with an over-long one).
 	ErrInvalidSignal = errors.New("signaling: a signal needs a Type of at most 32 bytes, such as \"offer\", \"answer\", \"candidate\" or \"bye\"")
 
+	// ErrIDTaken means the server refused to give a host back its session ID: another host holds
+	// it, or the server still keeps it for a host that left, and the secret did not match. A
+	// HostConn then ends, unless WithNewIDIfTaken lets it register under a new ID.
+	ErrIDTaken = errors.New("signaling: this session ID belongs to another host; register without WithSessionID for a new ID")
+
+	// ErrReplaced means another connection reclaimed this host's session ID with its secret (the
+	// same program reconnected, or a copy of it runs elsewhere); this HostConn ends for good so
+	// that the two do not take the ID from each other in turn.
+	ErrReplaced = errors.New("signaling: another connection took over this session ID with its secret; stop the other copy of the host")
+
+	// ErrResumeRefused ends a viewer's Link made by Resume when the host does not accept the
+	// token (the session it belonged to is over, or the host restarted). Join again with the code
+	// the host shows.
+	ErrResumeRefused = errors.New("signaling: the host refused the resume token; join again with the code the host shows")
+
+	// ErrInvalidToken means a resume token does not have the shape the protocol allows: 16 to 128
+	// characters of A-Z a-z 0-9 _ and -.
+	ErrInvalidToken = errors.New("signaling: a resume token must be 16 to 128 characters of A-Z a-z 0-9 _ -; pass the token the host gave unchanged")
+
 	// ErrInvalidOption means an Option or ClientOption was given a value outside its documented
 	// range; the wrapping error names the option.
 	ErrInvalidOption = errors.New("signaling: invalid option; see the option's documentation for its range")

@@ -4,6 +4,7 @@ package signaling_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -54,4 +55,46 @@ func Example() {
 	// host sees bob - viewer sees alice-laptop
 	// offer answer
 	// signaling: code expired or already used; ask for the current code
+}
+
+// A viewer comes back with the resume token its host gave it, instead of a code; the host checks
+// the token and rejects one it does not know.
+func ExampleResume() {
+	ctx := context.Background()
+	srv, _ := signaling.NewServer()
+	defer srv.Close()
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	url := "ws" + strings.TrimPrefix(ts.URL, "http")
+
+	host, err := signaling.Register(ctx, url)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer host.Close()
+	known := map[string]bool{signaling.NewResumeToken(): true} // tokens the host gave out
+
+	viewer, err := signaling.Resume(ctx, url, host.Credentials().ID, signaling.NewResumeToken())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer viewer.Close()
+	link, err := host.Accept(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if !known[link.Peer().Resume] {
+		_ = link.Send(ctx, signaling.Signal{Type: "bye", Reason: "unknown session"})
+		_ = link.Reject(ctx) // counts against the viewer's address, like a wrong code
+	}
+	bye, _ := viewer.Recv(ctx)
+	_, err = viewer.Recv(ctx)
+	fmt.Println(bye.Reason)
+	fmt.Println(errors.Is(err, signaling.ErrResumeRefused))
+	// Output:
+	// unknown session
+	// true
 }

@@ -19,8 +19,11 @@ type Link struct {
 
 	// send carries a validated signal to the other side.
 	send func(ctx context.Context, s Signal) error
-	// onClose tells the other side that this side closed; it runs once, from Close.
+	// onClose tells the other side that this side closed; it runs once, from Close or Reject.
 	onClose func()
+	// onReject tells the server that the viewer's resume token is refused, instead of onClose;
+	// nil where there is no token to refuse.
+	onReject func(ctx context.Context) error
 
 	endOnce   sync.Once
 	done      chan struct{}
@@ -119,6 +122,23 @@ func (l *Link) Close() error {
 		}
 	})
 	return nil
+}
+
+// Reject is Close for a host whose viewer came with a resume token (Peer.Resume) that the host
+// does not accept: the viewer's Link ends with ErrResumeRefused, and the server counts the
+// refusal against the viewer's address like a wrong code, which is what bounds token guessing.
+// Any signal sent before (a "bye" with a reason) reaches the viewer first. On a Link without a
+// token (a viewer that came with the code, a viewer's own Link, a Pipe) it is the same as Close.
+// It returns nil, or why the refusal could not be sent (ctx ended, the server went away); it does
+// nothing after Close or Reject.
+func (l *Link) Reject(ctx context.Context) error {
+	if l.onReject == nil {
+		return l.Close()
+	}
+	l.end(ErrClosed)
+	var err error
+	l.closeOnce.Do(func() { err = l.onReject(ctx) })
+	return err
 }
 
 // end records why the link ended, once; it reports whether this call did it.

@@ -32,6 +32,7 @@ type options struct {
 	pingInterval     time.Duration
 	handshakeTimeout time.Duration
 	writeTimeout     time.Duration
+	reclaimWindow    time.Duration
 }
 
 func defaultOptions() options {
@@ -50,6 +51,7 @@ func defaultOptions() options {
 		pingInterval:     30 * time.Second,
 		handshakeTimeout: 10 * time.Second,
 		writeTimeout:     10 * time.Second,
+		reclaimWindow:    2 * time.Minute,
 	}
 }
 
@@ -218,6 +220,21 @@ func WithPingInterval(d time.Duration) Option {
 	}
 }
 
+// WithReclaimWindow sets how long the server keeps a session ID for the host that left it: within
+// the window only a register with the ID's secret gets it back (a HostConn reconnecting after a
+// network drop does so by itself), and no new host is given it. At most WithMaxHosts IDs are kept
+// this way. 0 keeps none: a left ID is free at once, to whoever asks for it first. Default 2
+// minutes; range 0 to 24 h.
+func WithReclaimWindow(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 || d > 24*time.Hour {
+			return invalid("WithReclaimWindow(%v): want 0..24h", d)
+		}
+		o.reclaimWindow = d
+		return nil
+	}
+}
+
 // ClientOption configures Register and Join. Options validate their arguments and Register/Join
 // return the first error, wrapping ErrInvalidOption.
 type ClientOption func(*clientOptions) error
@@ -227,8 +244,17 @@ type clientOptions struct {
 	httpClient    *http.Client
 	log           *slog.Logger
 	onCredentials func(Credentials)
+	onState       func(connected bool, err error)
 	pingInterval  time.Duration
 	writeTimeout  time.Duration
+
+	reconnect      bool
+	newIDIfTaken   bool
+	sessionID      string // with secret: the ID Register reclaims
+	secret         string
+	backoffMin     time.Duration
+	backoffMax     time.Duration
+	attemptTimeout time.Duration // one reconnection attempt: dial and register
 }
 
 func newClientOptions(opts []ClientOption) (clientOptions, error) {
@@ -237,6 +263,11 @@ func newClientOptions(opts []ClientOption) (clientOptions, error) {
 		log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 		pingInterval: 30 * time.Second,
 		writeTimeout: 10 * time.Second,
+
+		reconnect:      true,
+		backoffMin:     500 * time.Millisecond,
+		backoffMax:     10 * time.Second,
+		attemptTimeout: 15 * time.Second,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -313,6 +344,60 @@ func WithClientPingInterval(d time.Duration) ClientOption {
 			return invalid("WithClientPingInterval(%v): want 0 or 10ms..1h", d)
 		}
 		o.pingInterval = d
+		return nil
+	}
+}
+
+// WithoutReconnect makes a HostConn end when its connection to the server is lost (Accept then
+// returns ErrServerGone), instead of reconnecting by itself. Join and Resume ignore it. Default:
+// reconnect.
+func WithoutReconnect() ClientOption {
+	return func(o *clientOptions) error {
+		o.reconnect = false
+		return nil
+	}
+}
+
+// OnConnectionState sets a function that a HostConn calls with (false, why) when it loses its
+// connection to the server and starts reconnecting, and with (true, nil) once it has registered
+// again (OnCredentials then reports the new code). It is not called when the HostConn ends for
+// good (Done says so). Calls come in order with OnCredentials' from the same goroutine. Join and
+// Resume ignore it. Default: none.
+func OnConnectionState(f func(connected bool, err error)) ClientOption {
+	return func(o *clientOptions) error {
+		if f == nil {
+			return invalid("OnConnectionState(nil): pass a function, or omit the option")
+		}
+		o.onState = f
+		return nil
+	}
+}
+
+// WithSessionID makes Register ask for the session ID id back, proving it is this host's with
+// the secret the server gave it (HostConn.Secret): a host that restarts keeps its ID. The server
+// refuses with ErrIDTaken if another host holds the ID, or keeps it for one that left. Join and
+// Resume ignore it. Default: a new ID. id is 9 digits; secret 22 to 128 characters of
+// A-Z a-z 0-9 _ -.
+func WithSessionID(id, secret string) ClientOption {
+	return func(o *clientOptions) error {
+		if !validSessionID(id) {
+			return invalid("WithSessionID(%q, ...): want the 9-digit ID the server gave", id)
+		}
+		if !validToken(secret, minSecretLen, maxSecretLen) {
+			return invalid("WithSessionID(..., secret): want the secret the server gave (%d to %d characters of A-Z a-z 0-9 _ -)", minSecretLen, maxSecretLen)
+		}
+		o.sessionID, o.secret = id, secret
+		return nil
+	}
+}
+
+// WithNewIDIfTaken makes Register and a reconnecting HostConn register under a new session ID
+// when the server will not give the old one back (ErrIDTaken), instead of failing; OnCredentials
+// then reports the new ID, which the host's user must pass on again. Join and Resume ignore it.
+// Default: off, a HostConn never changes its ID.
+func WithNewIDIfTaken() ClientOption {
+	return func(o *clientOptions) error {
+		o.newIDIfTaken = true
 		return nil
 	}
 }

@@ -17,6 +17,7 @@ const (
 	msgJoin     = "join"
 	msgSignal   = "signal" // both directions
 	msgLeave    = "leave"
+	msgReject   = "reject" // host only: refuse a viewer's resume token
 
 	// server → client
 	msgRegistered = "registered"
@@ -45,6 +46,9 @@ const (
 	codePeerGone     = "peer_gone"
 	codeLeft         = "left"
 	codeBye          = "bye"
+	codeIDTaken      = "id_taken"
+	codeReplaced     = "replaced"
+	codeResumeFailed = "resume_refused"
 )
 
 // Bounds on fields, checked on both sides. They are far above honest use and keep a hostile peer
@@ -54,16 +58,27 @@ const (
 	maxIDLen   = 32 // bytes of a session ID as typed (spaces and dashes are removed)
 	maxCodeLen = 64 // bytes of a code as typed
 	maxPeerLen = 32 // bytes of a per-host peer ID
+
+	// A resume token is chosen by the host, so the server only bounds its shape; 16 characters
+	// of 64 are 96 bits, beyond guessing at the per-address limit.
+	minTokenLen = 16
+	maxTokenLen = 128
+	// A secret is chosen by the server (43 characters, 256 bits); after a server restart the host
+	// brings it back, so the server accepts any of at least 128 bits.
+	minSecretLen = 22
+	maxSecretLen = 128
 )
 
 // clientMessage is one client → server message. Every field but V and Type depends on Type.
 type clientMessage struct {
 	V      int             `json:"v"`
 	Type   string          `json:"type"`
-	ID     string          `json:"id,omitempty"`     // join: session ID
+	ID     string          `json:"id,omitempty"`     // join: session ID; register: the ID to reclaim
 	Code   string          `json:"code,omitempty"`   // join: one-time code
+	Resume string          `json:"resume,omitempty"` // join: resume token, instead of a code
+	Secret string          `json:"secret,omitempty"` // register: the secret of the ID to reclaim
 	Name   string          `json:"name,omitempty"`   // register, join: shown to the other side
-	Peer   string          `json:"peer,omitempty"`   // host's signal, leave: which viewer
+	Peer   string          `json:"peer,omitempty"`   // host's signal, leave, reject: which viewer
 	Signal json.RawMessage `json:"signal,omitempty"` // signal: a Signal object, relayed verbatim
 }
 
@@ -73,11 +88,13 @@ type serverMessage struct {
 	Type       string          `json:"type"`
 	ID         string          `json:"id,omitempty"`             // registered, joined: session ID
 	Code       string          `json:"code,omitempty"`           // registered, code: one-time code
+	Secret     string          `json:"secret,omitempty"`         // registered: reclaims the ID
 	ExpiresIn  int64           `json:"expires_in_ms,omitempty"`  // registered, code: code lifetime
 	MaxMessage int             `json:"max_message,omitempty"`    // registered, joined: size limit
 	Peer       string          `json:"peer,omitempty"`           // to the host: which viewer
 	Addr       string          `json:"addr,omitempty"`           // peer: viewer's address
 	Name       string          `json:"name,omitempty"`           // peer, joined: the other side's name
+	Resume     string          `json:"resume,omitempty"`         // peer: the viewer's resume token
 	Signal     json.RawMessage `json:"signal,omitempty"`         // signal
 	Error      string          `json:"error,omitempty"`          // error: code
 	Message    string          `json:"message,omitempty"`        // error: for humans
@@ -109,7 +126,9 @@ func parseClientMessage(data []byte, maxSize int) (clientMessage, *wireError) {
 		V      *int            `json:"v"`
 		Type   string          `json:"type"`
 		ID     string          `json:"id"`
-		Code   string          `json:"code"`
+		Code   *string         `json:"code"`
+		Resume *string         `json:"resume"`
+		Secret *string         `json:"secret"`
 		Name   string          `json:"name"`
 		Peer   string          `json:"peer"`
 		Signal json.RawMessage `json:"signal"`
@@ -127,14 +146,34 @@ func parseClientMessage(data []byte, maxSize int) (clientMessage, *wireError) {
 	switch raw.Type {
 	case msgRegister:
 		m.Name = cleanName(raw.Name)
+		if raw.ID != "" || raw.Secret != nil {
+			// A reclaim: both or neither, so that a typo cannot quietly give a new ID.
+			if !validSessionID(raw.ID) {
+				return clientMessage{}, badMessage("register's \"id\" must be a session ID this server gave (9 digits), sent with its \"secret\"")
+			}
+			if raw.Secret == nil || !validToken(*raw.Secret, minSecretLen, maxSecretLen) {
+				return clientMessage{}, badMessage("register's \"secret\" must be the one \"registered\" gave (%d to %d characters of A-Z a-z 0-9 _ -)", minSecretLen, maxSecretLen)
+			}
+			m.ID, m.Secret = raw.ID, *raw.Secret
+		}
 	case msgJoin:
 		m.ID = normalizeID(raw.ID)
-		m.Code = normalizeCode(raw.Code)
 		if m.ID == "" || len(m.ID) > maxIDLen {
 			return clientMessage{}, badMessage("join needs an \"id\" of at most %d characters", maxIDLen)
 		}
-		if len(m.Code) > maxCodeLen {
-			return clientMessage{}, badMessage("\"code\" is longer than %d characters", maxCodeLen)
+		switch {
+		case (raw.Code == nil) == (raw.Resume == nil):
+			return clientMessage{}, badMessage("join needs either a \"code\" or a \"resume\" token, not both or neither")
+		case raw.Code != nil:
+			m.Code = normalizeCode(*raw.Code)
+			if m.Code == "" || len(m.Code) > maxCodeLen {
+				return clientMessage{}, badMessage("\"code\" must have 1 to %d characters", maxCodeLen)
+			}
+		default:
+			if !validToken(*raw.Resume, minTokenLen, maxTokenLen) {
+				return clientMessage{}, badMessage("\"resume\" must be %d to %d characters of A-Z a-z 0-9 _ -", minTokenLen, maxTokenLen)
+			}
+			m.Resume = *raw.Resume
 		}
 		m.Name = cleanName(raw.Name)
 	case msgSignal:
@@ -149,6 +188,11 @@ func parseClientMessage(data []byte, maxSize int) (clientMessage, *wireError) {
 	case msgLeave:
 		if len(raw.Peer) > maxPeerLen {
 			return clientMessage{}, badMessage("\"peer\" is longer than %d characters", maxPeerLen)
+		}
+		m.Peer = raw.Peer
+	case msgReject:
+		if raw.Peer == "" || len(raw.Peer) > maxPeerLen {
+			return clientMessage{}, badMessage("reject needs the \"peer\" it refuses, of at most %d characters", maxPeerLen)
 		}
 		m.Peer = raw.Peer
 	default:
@@ -192,6 +236,12 @@ func parseServerMessage(data []byte) (serverMessage, error) {
 	m.Addr = cleanName(m.Addr)
 	if len(m.Peer) > maxPeerLen {
 		return serverMessage{}, fmt.Errorf("%w: peer ID longer than %d bytes", ErrProtocol, maxPeerLen)
+	}
+	if m.Resume != "" && !validToken(m.Resume, minTokenLen, maxTokenLen) {
+		return serverMessage{}, fmt.Errorf("%w: malformed resume token", ErrProtocol)
+	}
+	if m.Secret != "" && !validToken(m.Secret, minSecretLen, maxSecretLen) {
+		return serverMessage{}, fmt.Errorf("%w: malformed secret", ErrProtocol)
 	}
 	return m, nil
 }
@@ -244,6 +294,12 @@ func errorFor(code, message string, retryAfter time.Duration) error {
 		return ErrServerGone
 	case codePeerGone:
 		return ErrPeerGone
+	case codeIDTaken:
+		return ErrIDTaken
+	case codeReplaced:
+		return ErrReplaced
+	case codeResumeFailed:
+		return ErrResumeRefused
 	default:
 		err = ErrProtocol
 	}

@@ -37,6 +37,27 @@ func TestParseClientMessageNormalises(t *testing.T) {
 	require.NotNil(t, werr)
 	assert.Equal(t, codeBadMessage, werr.code)
 
+	// A token is a machine string: kept as it is, not normalised like a code.
+	m, werr = parseClientMessage([]byte(`{"v":1,"type":"join","id":"123456789","resume":"AbC-_0123456789xyz"}`), 1<<10)
+	require.Nil(t, werr)
+	assert.Equal(t, clientMessage{V: 1, Type: msgJoin, ID: "123456789", Resume: "AbC-_0123456789xyz"}, m)
+	m, werr = parseClientMessage([]byte(`{"v":1,"type":"register","id":"123456789","secret":"abcdefghijklmnopqrstuvwxyz"}`), 1<<10)
+	require.Nil(t, werr)
+	assert.Equal(t, clientMessage{V: 1, Type: msgRegister, ID: "123456789", Secret: "abcdefghijklmnopqrstuvwxyz"}, m)
+	m, werr = parseClientMessage([]byte(`{"v":1,"type":"reject","peer":"p3"}`), 1<<10)
+	require.Nil(t, werr)
+	assert.Equal(t, clientMessage{V: 1, Type: msgReject, Peer: "p3"}, m)
+	for _, bad := range []string{
+		`{"v":1,"type":"reject"}`,
+		`{"v":1,"type":"join","id":"123456789","resume":null,"code":null}`,
+		`{"v":1,"type":"join","id":"123456789","resume":7}`,
+		`{"v":1,"type":"register","id":"123456789","secret":""}`,
+	} {
+		_, werr = parseClientMessage([]byte(bad), 1<<10)
+		require.NotNil(t, werr, bad)
+		assert.Equal(t, codeBadMessage, werr.code, bad)
+	}
+
 	_, werr = parseClientMessage([]byte(`{"v":1,"type":"signal","signal":"offer"}`), 1<<10)
 	require.NotNil(t, werr)
 	assert.Equal(t, codeBadMessage, werr.code)
@@ -57,6 +78,7 @@ func TestErrorForMapsEveryCode(t *testing.T) {
 		codeLocked: ErrLocked, codeRateLimited: ErrRateLimited, codeVersion: ErrVersion,
 		codeFull: ErrFull, codeTooBig: ErrTooBig, codeBadMessage: ErrProtocol, codeTimeout: ErrProtocol,
 		codeServerClosed: ErrServerGone, codePeerGone: ErrPeerGone, "from-the-future": ErrProtocol,
+		codeIDTaken: ErrIDTaken, codeReplaced: ErrReplaced, codeResumeFailed: ErrResumeRefused,
 	}
 	for code, want := range cases {
 		assert.ErrorIs(t, errorFor(code, "detail", time.Second), want, code)
@@ -101,6 +123,13 @@ func FuzzServerMessage(f *testing.F) {
 		`{"v":2,"type":"register"}`, `{"type":"join"}`, `{"v":1}`, `null`, `[]`, `{"v":"1"}`, `{"v":1.5}`,
 		`{"v":1,"type":"signal","signal":{"type":""}}`, `{"v":1,"type":"signal","signal":[1]}`,
 		`{"v":1,"type":"register","name":"\u0000\ud800"}`, "{\"v\":1,\"type\":\"join\",\"id\":\"1\",\"name\":\"\xff\"}",
+		`{"v":1,"type":"join","id":"123456789","resume":"0123456789abcdef_-AZ"}`,
+		`{"v":1,"type":"join","id":"123456789","resume":"short"}`,
+		`{"v":1,"type":"join","id":"123456789","code":"ab3k7x","resume":"0123456789abcdef"}`,
+		`{"v":1,"type":"register","id":"123456789","secret":"0123456789abcdefghijklmnop"}`,
+		`{"v":1,"type":"register","id":"023456789","secret":"0123456789abcdefghijklmnop"}`,
+		`{"v":1,"type":"register","secret":"0123456789abcdefghijklmnop"}`,
+		`{"v":1,"type":"reject","peer":"p1"}`, `{"v":1,"type":"reject","peer":""}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -126,7 +155,19 @@ func FuzzServerMessage(f *testing.F) {
 			t.Fatalf("accepted version %d", m.V)
 		}
 		switch m.Type {
-		case msgRegister, msgJoin, msgLeave:
+		case msgLeave:
+		case msgRegister:
+			if (m.ID == "") != (m.Secret == "") || m.ID != "" && (!validSessionID(m.ID) || !validToken(m.Secret, minSecretLen, maxSecretLen)) {
+				t.Fatalf("accepted a bad reclaim: %+v", m)
+			}
+		case msgJoin:
+			if (m.Code == "") == (m.Resume == "") || m.Resume != "" && !validToken(m.Resume, minTokenLen, maxTokenLen) {
+				t.Fatalf("accepted a join without exactly one good code or token: %+v", m)
+			}
+		case msgReject:
+			if m.Peer == "" {
+				t.Fatal("accepted a reject without a peer")
+			}
 		case msgSignal:
 			if err := checkSignalJSON(m.Signal); err != nil {
 				t.Fatalf("accepted a bad signal: %v", err)
@@ -145,7 +186,7 @@ func FuzzServerMessage(f *testing.F) {
 		if werr != nil {
 			t.Fatalf("re-encoded message refused: %v (%s)", werr, again)
 		}
-		if m2.Type != m.Type || m2.ID != m.ID || m2.Code != m.Code || m2.Name != m.Name || m2.Peer != m.Peer {
+		if m2.Type != m.Type || m2.ID != m.ID || m2.Code != m.Code || m2.Name != m.Name || m2.Peer != m.Peer || m2.Resume != m.Resume || m2.Secret != m.Secret {
 			t.Fatalf("not stable: %+v then %+v", m, m2)
 		}
 	})
@@ -162,6 +203,11 @@ func FuzzClientMessage(f *testing.F) {
 		`{"v":1,"type":"error","error":"locked","message":"wait","retry_after_ms":-5}`,
 		`{"v":1,"type":"error","error":"rate_limited","retry_after_ms":9223372036854775807}`,
 		`{"v":0}`, `{}`, `"x"`,
+		`{"v":1,"type":"registered","id":"123456789","code":"ab3k7x","secret":"0123456789abcdefghijklmnopqrstuvwxyz_-ABCDE"}`,
+		`{"v":1,"type":"registered","id":"123456789","code":"ab3k7x","secret":"short"}`,
+		`{"v":1,"type":"peer","peer":"p2","resume":"0123456789abcdef"}`,
+		`{"v":1,"type":"peer","peer":"p2","resume":"0123456789abcde\u0000"}`,
+		`{"v":1,"type":"error","error":"id_taken","message":"taken"}`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -179,6 +225,9 @@ func FuzzClientMessage(f *testing.F) {
 		}
 		if len(m.Name) > maxNameLen || len(m.Addr) > maxNameLen || len(m.Peer) > maxPeerLen {
 			t.Fatalf("field out of bounds: %+v", m)
+		}
+		if m.Resume != "" && !validToken(m.Resume, minTokenLen, maxTokenLen) || m.Secret != "" && !validToken(m.Secret, minSecretLen, maxSecretLen) {
+			t.Fatalf("accepted a malformed token or secret: %+v", m)
 		}
 		if m.Signal != nil {
 			if s, err := decodeSignal(m.Signal); err == nil && s.validate() != nil {

@@ -20,7 +20,8 @@ import (
 const outBuffer = 256
 
 // Server is the signaling server: an http.Handler serving the WebSocket endpoint at whatever path
-// it is mounted. It keeps all state in memory; hosts re-register after a restart.
+// it is mounted. It keeps all state in memory: after a restart hosts register again, and get their
+// session IDs back with their secrets (see PROTOCOL.md, "Reclaiming a session ID").
 type Server struct {
 	o   options
 	log *slog.Logger
@@ -31,6 +32,11 @@ type Server struct {
 	hosts   map[string]*hostState
 	viewers int
 	addrs   *addrLimiter
+
+	// reserved keeps the IDs of hosts that left, for WithReclaimWindow, so that only the host that
+	// had one (it knows the secret) gets it back.
+	reserved  map[string]reservation
+	lastSweep time.Time
 
 	wg sync.WaitGroup // ServeHTTP calls in progress
 }
@@ -46,6 +52,7 @@ type ServerStats struct {
 // hostState is one registered host. All fields are guarded by Server.mu.
 type hostState struct {
 	id      string
+	secret  string // reclaims the ID; never logged
 	name    string
 	conn    *serverConn
 	gone    bool
@@ -63,15 +70,22 @@ type hostState struct {
 	nextPeer uint64
 }
 
+// reservation is a left host's ID, kept for its secret until until.
+type reservation struct {
+	secret string
+	until  time.Time
+}
+
 // retiredCodes is how many used or expired codes a host remembers, to answer ErrExpired rather
 // than ErrBadCode for them: an hour and more of expiries at the default TTL.
 const retiredCodes = 8
 
 type viewerState struct {
-	peer string
-	host *hostState
-	conn *serverConn
-	gone bool
+	peer   string
+	host   *hostState
+	conn   *serverConn
+	gone   bool
+	resume string // the token of a resume join; empty for a code join
 }
 
 // NewServer returns a Server configured by opts.
@@ -86,11 +100,12 @@ func NewServer(opts ...Option) (*Server, error) {
 		}
 	}
 	return &Server{
-		o:     o,
-		log:   o.log,
-		conns: make(map[*serverConn]struct{}),
-		hosts: make(map[string]*hostState),
-		addrs: newAddrLimiter(o.maxFailuresAddr, o.addrWindow),
+		o:        o,
+		log:      o.log,
+		conns:    make(map[*serverConn]struct{}),
+		hosts:    make(map[string]*hostState),
+		addrs:    newAddrLimiter(o.maxFailuresAddr, o.addrWindow),
+		reserved: make(map[string]reservation),
 	}, nil
 }
 
@@ -414,8 +429,25 @@ func (s *Server) handleHost(c *serverConn, h *hostState, m clientMessage) bool {
 		}
 		s.mu.Unlock()
 		return true
+	case msgReject:
+		s.mu.Lock()
+		if v := h.viewers[m.Peer]; v != nil {
+			s.removeViewer(v, false)
+			if v.resume != "" {
+				// The host knows the token is wrong, the server cannot: counting it here is what
+				// bounds token guessing by the per-address limit.
+				s.addrs.fail(v.conn.key, time.Now())
+				s.log.Info("signaling: host refused a resume token", "id", h.id, "peer", v.peer, "remote", v.conn.addr)
+				v.conn.fail(&wireError{code: codeResumeFailed, message: "the host did not accept this resume token; join with the current code"})
+			} else { // a viewer that came with the code was not guessing: a plain leave
+				v.conn.send(serverMessage{Type: msgPeerGone})
+				v.conn.closeAfter(websocket.StatusNormalClosure, codePeerGone)
+			}
+		}
+		s.mu.Unlock()
+		return true
 	default:
-		c.fail(badMessage("a registered host may send signal or leave, not %q", m.Type))
+		c.fail(badMessage("a registered host may send signal, leave or reject, not %q", m.Type))
 		return false
 	}
 }
@@ -446,24 +478,76 @@ func (s *Server) handleViewer(c *serverConn, v *viewerState, m clientMessage) bo
 }
 
 func (s *Server) register(c *serverConn, m clientMessage) bool {
+	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.hosts) >= s.o.maxHosts {
+	id, secret := m.ID, m.Secret
+	var old *hostState
+	if id != "" {
+		if h := s.hosts[id]; h != nil {
+			if !codesEqual(h.secret, secret) {
+				c.fail(&wireError{code: codeIDTaken, message: "another host holds this ID; register without an ID for a new one"})
+				return false
+			}
+			old = h // its connection may be dead without the server knowing yet
+		} else if r, ok := s.reserved[id]; ok && now.Before(r.until) && !codesEqual(r.secret, secret) {
+			c.fail(&wireError{code: codeIDTaken, message: "this ID is kept for the host that left it; register without an ID for a new one"})
+			return false
+		}
+		// Otherwise the ID is free or kept for this very host. A server that does not know it at
+		// all (it restarted) gives it to the first host that asks, with that host's secret.
+	}
+	if old == nil && len(s.hosts) >= s.o.maxHosts {
 		s.log.Warn("signaling: refused a host: server full", "hosts", len(s.hosts))
 		c.fail(&wireError{code: codeFull, message: fmt.Sprintf("this server already has its maximum of %d hosts; try again later", s.o.maxHosts)})
 		return false
 	}
-	id := newSessionID()
-	for s.hosts[id] != nil { // 1 in 90,000 at 10,000 hosts
+	if id == "" {
 		id = newSessionID()
+		for s.hosts[id] != nil || s.isReserved(id, now) { // 1 in 90,000 at 10,000 hosts
+			id = newSessionID()
+		}
+		secret = randomToken()
 	}
-	h := &hostState{id: id, name: m.Name, conn: c, viewers: make(map[string]*viewerState)}
+	delete(s.reserved, id)
+	if old != nil {
+		s.endHost(old, &wireError{code: codeReplaced, message: "another connection took over this ID with its secret"})
+		s.log.Info("signaling: host reconnected; replaced its old connection", "id", id, "remote", c.addr)
+	}
+	h := &hostState{id: id, secret: secret, name: m.Name, conn: c, viewers: make(map[string]*viewerState)}
 	s.hosts[id] = h
 	c.host = h
-	s.newCode(h, time.Now())
-	c.send(serverMessage{Type: msgRegistered, ID: id, Code: h.code, ExpiresIn: s.o.codeTTL.Milliseconds(), MaxMessage: s.o.maxMessage})
-	s.log.Info("signaling: host registered", "id", id, "remote", c.addr)
+	s.newCode(h, now)
+	c.send(serverMessage{Type: msgRegistered, ID: id, Code: h.code, Secret: secret, ExpiresIn: s.o.codeTTL.Milliseconds(), MaxMessage: s.o.maxMessage})
+	s.log.Info("signaling: host registered", "id", id, "remote", c.addr, "reclaimed", m.ID != "")
 	return true
+}
+
+// isReserved reports whether id is kept for a host that left; the caller holds s.mu.
+func (s *Server) isReserved(id string, now time.Time) bool {
+	r, ok := s.reserved[id]
+	return ok && now.Before(r.until)
+}
+
+// reserve keeps a left host's ID for the reclaim window; the caller holds s.mu.
+func (s *Server) reserve(h *hostState, now time.Time) {
+	if s.o.reclaimWindow <= 0 || h.secret == "" {
+		return
+	}
+	if now.Sub(s.lastSweep) >= s.o.reclaimWindow || len(s.reserved) >= s.o.maxHosts {
+		// At most once per window, or when full: the map then holds only IDs left recently.
+		s.lastSweep = now
+		for id, r := range s.reserved {
+			if !now.Before(r.until) {
+				delete(s.reserved, id)
+			}
+		}
+	}
+	if len(s.reserved) >= s.o.maxHosts {
+		s.log.Warn("signaling: too many left IDs kept for reclaiming; this one is not kept", "id", h.id)
+		return
+	}
+	s.reserved[h.id] = reservation{secret: h.secret, until: now.Add(s.o.reclaimWindow)}
 }
 
 // newCode retires h's code, if any, and gives h a fresh one with a fresh expiry timer. The caller
@@ -531,6 +615,15 @@ func (s *Server) join(c *serverConn, m clientMessage) bool {
 		c.fail(&wireError{code: codeUnknownID, message: "no host is online with this ID"})
 		return false
 	}
+	if m.Resume != "" {
+		// The per-ID lockout guards the short code; a token is checked by the host, which
+		// rejects a wrong one (counted per address then). The code stays as it is.
+		if !s.roomFor(c, h) {
+			return false
+		}
+		s.addViewer(c, h, m)
+		return true
+	}
 	if now.Before(h.lockedUntil) {
 		c.fail(&wireError{code: codeLocked, message: "this ID is locked after too many wrong codes", retryAfter: h.lockedUntil.Sub(now)})
 		return false
@@ -559,23 +652,35 @@ func (s *Server) join(c *serverConn, m clientMessage) bool {
 		c.fail(&wireError{code: codeBadCode, message: "wrong code for this ID"})
 		return false
 	}
-	if len(h.viewers) >= s.o.maxViewers {
-		c.fail(&wireError{code: codeFull, message: fmt.Sprintf("this host already has its maximum of %d viewers", s.o.maxViewers)})
+	if !s.roomFor(c, h) {
 		return false
 	}
 	h.failures, h.lockouts = 0, 0
 	s.newCode(h, now)
 	h.conn.send(serverMessage{Type: msgCode, Code: h.code, ExpiresIn: s.o.codeTTL.Milliseconds()})
+	s.addViewer(c, h, m)
+	return true
+}
 
+// roomFor refuses c with full if h has its maximum of viewers; the caller holds s.mu.
+func (s *Server) roomFor(c *serverConn, h *hostState) bool {
+	if len(h.viewers) >= s.o.maxViewers {
+		c.fail(&wireError{code: codeFull, message: fmt.Sprintf("this host already has its maximum of %d viewers", s.o.maxViewers)})
+		return false
+	}
+	return true
+}
+
+// addViewer makes c a viewer of h and introduces the two; the caller holds s.mu.
+func (s *Server) addViewer(c *serverConn, h *hostState, m clientMessage) {
 	h.nextPeer++
-	v := &viewerState{peer: "p" + strconv.FormatUint(h.nextPeer, 10), host: h, conn: c}
+	v := &viewerState{peer: "p" + strconv.FormatUint(h.nextPeer, 10), host: h, conn: c, resume: m.Resume}
 	h.viewers[v.peer] = v
 	s.viewers++
 	c.viewer = v
 	c.send(serverMessage{Type: msgJoined, ID: h.id, Name: h.name, MaxMessage: s.o.maxMessage})
-	h.conn.send(serverMessage{Type: msgPeer, Peer: v.peer, Addr: c.addr, Name: m.Name})
-	s.log.Info("signaling: viewer joined", "id", h.id, "peer", v.peer, "remote", c.addr)
-	return true
+	h.conn.send(serverMessage{Type: msgPeer, Peer: v.peer, Addr: c.addr, Name: m.Name, Resume: m.Resume})
+	s.log.Info("signaling: viewer joined", "id", h.id, "peer", v.peer, "remote", c.addr, "resume", m.Resume != "")
 }
 
 // removeViewer detaches v from its host; the caller holds s.mu.
@@ -586,7 +691,9 @@ func (s *Server) removeViewer(v *viewerState, tellHost bool) {
 	v.gone = true
 	delete(v.host.viewers, v.peer)
 	s.viewers--
-	if tellHost && !v.host.gone {
+	// Once the server is closing, everyone is told server_closed; a peer_gone queued then would
+	// race with it and tell the client the wrong reason.
+	if tellHost && !v.host.gone && !s.closed {
 		v.host.conn.send(serverMessage{Type: msgPeerGone, Peer: v.peer})
 	}
 }
@@ -599,18 +706,30 @@ func (s *Server) drop(c *serverConn) {
 		s.removeViewer(v, true)
 	}
 	if h := c.host; h != nil && !h.gone {
-		h.gone = true
-		if h.timer != nil {
-			h.timer.Stop()
-		}
-		if s.hosts[h.id] == h {
-			delete(s.hosts, h.id)
-		}
-		for _, v := range h.viewers {
-			s.removeViewer(v, false)
+		s.endHost(h, nil)
+		s.reserve(h, time.Now())
+		s.log.Info("signaling: host left", "id", h.id)
+	}
+}
+
+// endHost forgets h and ends its viewers; with why, it also refuses h's connection, which is
+// still open. The caller holds s.mu.
+func (s *Server) endHost(h *hostState, why *wireError) {
+	h.gone = true
+	if h.timer != nil {
+		h.timer.Stop()
+	}
+	if s.hosts[h.id] == h {
+		delete(s.hosts, h.id)
+	}
+	for _, v := range h.viewers {
+		s.removeViewer(v, false)
+		if !s.closed { // else the viewer is told server_closed (see removeViewer)
 			v.conn.send(serverMessage{Type: msgPeerGone})
 			v.conn.closeAfter(websocket.StatusNormalClosure, codePeerGone)
 		}
-		s.log.Info("signaling: host left", "id", h.id)
+	}
+	if why != nil {
+		h.conn.fail(why)
 	}
 }

@@ -395,10 +395,11 @@ func TestHostClosesOneLink(t *testing.T) {
 
 func TestServerCloseEndsEveryone(t *testing.T) {
 	srv, url := startServer(t)
-	h := register(t, url)
+	// Without reconnecting, as before hosts reconnected by themselves.
+	h := register(t, url, WithoutReconnect())
 	hl, v := connect(t, url, h)
 	// Another registered host, idle.
-	h2 := register(t, url)
+	h2 := register(t, url, WithoutReconnect())
 
 	require.NoError(t, srv.Close())
 	require.NoError(t, srv.Close()) // idempotent
@@ -665,7 +666,7 @@ func TestNewServerRejectsBadOptions(t *testing.T) {
 		WithMaxMessageSize(100), WithMaxMessageSize(17 << 20),
 		WithMaxHosts(0), WithMaxViewersPerHost(0), WithMaxViewersPerHost(2000),
 		WithLogger(nil), WithOriginPatterns(""), WithOriginPatterns("[bad"),
-		WithPingInterval(time.Millisecond),
+		WithPingInterval(time.Millisecond), WithReclaimWindow(-time.Second), WithReclaimWindow(25 * time.Hour),
 	}
 	for i, opt := range bad {
 		_, err := NewServer(opt)
@@ -678,7 +679,9 @@ func TestNewServerRejectsBadOptions(t *testing.T) {
 	badClient := []ClientOption{
 		WithName(strings.Repeat("x", 65)), WithName("tab\there"), WithName("\xff"),
 		WithHTTPClient(nil), WithClientLogger(nil), OnCredentials(nil),
-		WithClientPingInterval(time.Millisecond),
+		WithClientPingInterval(time.Millisecond), OnConnectionState(nil),
+		WithSessionID("1", NewResumeToken()), WithSessionID("012345678", NewResumeToken()),
+		WithSessionID("123456789", "tooshort"), WithSessionID("123456789", strings.Repeat("!", 30)),
 	}
 	for i, opt := range badClient {
 		_, err := Register(t.Context(), "ws://127.0.0.1:1/", opt)

@@ -130,10 +130,28 @@ func share(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer host.Close()
 
+	// The HostConn reconnects by itself when the signaling server goes away (restart, network)
+	// and gets the same ID back; sessions in progress go on peer to peer meanwhile. Only the
+	// OnCredentials and OnConnectionState calls, made in order from one goroutine, touch lastID.
+	lastID := ""
 	hc, err := signaling.Register(ctx, *server,
 		signaling.WithName(*name),
+		// If someone else took the ID while the server was unreachable, a new one beats exiting:
+		// the new id= line says so, and the log explains.
+		signaling.WithNewIDIfTaken(),
 		signaling.OnCredentials(func(c signaling.Credentials) {
+			if lastID != "" && c.ID != lastID {
+				log.Warn("the signaling server gave a new session ID: the old one was taken; give the new id and code", "old", lastID, "id", c.ID)
+			}
+			lastID = c.ID
 			fmt.Fprintf(stdout, "id=%s code=%s\n", c.ID, c.Code)
+		}),
+		signaling.OnConnectionState(func(connected bool, err error) {
+			if connected {
+				log.Info("reconnected to the signaling server", "server", *server)
+			} else {
+				log.Warn("signaling server lost; reconnecting", "server", *server, "err", err)
+			}
 		}))
 	if err != nil {
 		return fmt.Errorf("cannot register with %s: %w", *server, err)
@@ -145,5 +163,6 @@ func share(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ctx.Err() != nil {
 		return nil // interrupted: a normal end
 	}
+	// Serve ends only when the HostConn gave up: the server refused it for good.
 	return fmt.Errorf("lost the signaling server: %w", err)
 }

@@ -312,8 +312,9 @@ func TestTypeAndClick(t *testing.T) {
 	require.Equal(t, "héllo clip ✓", string(b))
 }
 
-// 3. Wrong codes and a vanished signaling server give one clear line and a
-// non-zero exit, never a hang.
+// 3. Wrong codes give one clear line and a non-zero exit, never a hang; a
+// vanished signaling server does not end the agent, which comes back with
+// the same ID once the server is back.
 func TestBadInputFailsClearly(t *testing.T) {
 	d := setup(t, "exec sleep 600")
 	id, code := d.credentials(t)
@@ -326,13 +327,34 @@ func TestBadInputFailsClearly(t *testing.T) {
 	require.Contains(t, v.errText(), "wrong code")
 	require.Equal(t, 1, strings.Count(strings.TrimSpace(v.errText()), "\n")+1, "one line: %q", v.errText())
 
-	// The signaling server goes away: the agent says so and exits non-zero.
+	// The signaling server goes away: the agent says so and keeps running.
+	addr := strings.TrimSuffix(strings.TrimPrefix(d.server, "ws://"), "/v1/signal")
 	require.NoError(t, d.sig.cmd.Process.Kill())
-	require.NotZero(t, d.agent.wait(t))
-	require.Contains(t, d.agent.errText(), "lost the signaling server")
+	d.sig.wait(t)
+	require.Eventually(t, func() bool {
+		return strings.Contains(d.agent.errText(), "signaling server lost; reconnecting")
+	}, timeout, 50*time.Millisecond, "the agent did not say it is reconnecting")
 
 	// A viewer pointed at a dead server fails at once, with the reason.
 	v, rc = d.viewer(t, "--id", id, "--code", code)
 	require.NotZero(t, rc)
 	require.Contains(t, v.errText(), "cannot join")
+	select {
+	case <-d.agent.done:
+		t.Fatalf("the agent exited without its signaling server: %s", d.agent.errText())
+	default:
+	}
+
+	// The server comes back on the same address: the agent registers again
+	// with the same ID and a new code, and a viewer connects with them.
+	d.sig = start(t, os.Environ(), "signaling", "--listen", addr)
+	require.Equal(t, addr, d.sig.line(t, listeningRE)[1])
+	id2, code2 := d.credentials(t)
+	require.Equal(t, id, id2, "the agent kept its session ID")
+	require.NotEqual(t, code, code2)
+	require.Eventually(t, func() bool {
+		return strings.Contains(d.agent.errText(), "reconnected to the signaling server")
+	}, timeout, 50*time.Millisecond, "the agent did not log its reconnection")
+	v, rc = d.viewer(t, "--id", id2, "--code", code2, "--snapshot", filepath.Join(t.TempDir(), "back.png"))
+	require.Zero(t, rc, "viewer failed: %s", v.errText())
 }

@@ -62,7 +62,13 @@ func TestServeRegisterAndStop(t *testing.T) {
 	require.NotContains(t, addr, ":0", "the real port must be printed")
 
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	h, err := signaling.Register(ctx, "ws://"+addr+signalPath, signaling.WithHTTPClient(client))
+	lost := make(chan error, 8)
+	h, err := signaling.Register(ctx, "ws://"+addr+signalPath, signaling.WithHTTPClient(client),
+		signaling.OnConnectionState(func(connected bool, err error) {
+			if !connected {
+				lost <- err
+			}
+		}))
 	require.NoError(t, err)
 	defer h.Close()
 	assert.Len(t, h.Credentials().Code, 8)
@@ -83,13 +89,16 @@ func TestServeRegisterAndStop(t *testing.T) {
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	assert.Equal(t, 0, cmd.ProcessState.ExitCode())
 
-	// The host learns that the server went away.
+	// The host learns that the server shut down (and keeps trying to reconnect until Close).
 	select {
-	case <-h.Done():
+	case err := <-lost:
+		assert.ErrorIs(t, err, signaling.ErrServerGone)
+		assert.ErrorContains(t, err, "shut down")
 	case <-ctx.Done():
 		t.Fatal("host not told that the server stopped")
 	}
-	assert.ErrorIs(t, h.Err(), signaling.ErrServerGone)
+	require.NoError(t, h.Close())
+	assert.ErrorIs(t, h.Err(), signaling.ErrClosed)
 }
 
 func TestRunRejectsBadFlags(t *testing.T) {
