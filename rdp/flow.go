@@ -20,10 +20,14 @@ import (
 // frames are in flight; one message may always be in flight, so a large
 // key frame on a slow link still goes.
 //
-// Quality follows the same signal: when frames are superseded because the
-// link is full, photographic regions go lossy and their quality steps down;
-// when the link has stayed clear for a while, it steps back up to lossless.
-// The codec refines lossy regions to lossless once they are still.
+// Quality follows the same signal. Photographic regions that change are
+// sent as JPEG (quality 85 on a clear link) and refined to lossless by the
+// codec once they have been still for a moment, as TigerVNC and Guacamole
+// do: a changing photograph sent losslessly costs megabytes and a tenth of
+// a second even on loopback. When frames are superseded because the link
+// is full, the quality steps down; when the link has stayed clear for a
+// while, it steps back up. A viewer (or host) that asks for lossless gets
+// lossless only. Text and flat regions are lossless at every step.
 
 const (
 	maxInFlight    = 4                      // messages
@@ -34,9 +38,9 @@ const (
 	defaultRTTSeed = 100 * time.Millisecond // before any measurement
 )
 
-// qualityLadder are the JPEG qualities the host steps through; 0 is
-// lossless. Text and flat regions stay lossless at every step.
-var qualityLadder = [...]int{0, 85, 70, 55, 40, 30, 20}
+// qualityLadder are the JPEG qualities the host steps through, for
+// photographic regions while they change.
+var qualityLadder = [...]int{85, 70, 55, 40, 30, 20}
 
 type inFlight struct {
 	n             uint32 // message count when sent (1 for the first message)
@@ -228,7 +232,7 @@ func (f *flow) quality(now time.Time) int {
 	defer f.mu.Unlock()
 	if f.lossless {
 		f.level = 0
-		return 0
+		return 0 // lossless
 	}
 	if now.Sub(f.lastEval) >= evalEvery {
 		f.bandwidthLocked(now) // prune old samples
@@ -243,6 +247,13 @@ func (f *flow) quality(now time.Time) int {
 		}
 		f.blocked = 0
 		f.lastEval = now
+	}
+	return qualityLadder[f.level]
+}
+
+func (f *flow) qualityLocked() int {
+	if f.lossless {
+		return 0
 	}
 	return qualityLadder[f.level]
 }
@@ -264,7 +275,7 @@ func (f *flow) stats(now time.Time) LinkStats {
 		Bandwidth:  int64(f.bandwidthLocked(now) * 8),
 		Bitrate:    int64(bps * 8),
 		FPS:        fps,
-		Quality:    qualityLadder[f.level],
+		Quality:    f.qualityLocked(),
 		InFlight:   f.queued,
 		Superseded: f.totalSuperseded,
 	}
@@ -276,7 +287,7 @@ type LinkStats struct {
 	Bandwidth  int64         // the highest delivery rate measured over the last two seconds, bits/s
 	Bitrate    int64         // screen data sent over the last second, bits/s
 	FPS        float64       // screen updates sent over the last second
-	Quality    int           // JPEG quality of photographic regions now; 0 means lossless
+	Quality    int           // JPEG quality of changing photographic regions now; 0 means lossless only
 	InFlight   int           // bytes sent and not yet acknowledged
 	Superseded uint64        // captured frames this viewer could not take (their changes went in a later update)
 }

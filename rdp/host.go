@@ -236,6 +236,7 @@ func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Pee
 	s.monitorIndex.Store(AllMonitors)
 	if h.o.resumeWindow > 0 {
 		s.token = newResumeToken()
+		s.resumable.Store(true)
 	}
 	if resumed {
 		h.emit(EventViewerResumed, peer, grant.ViewOnly, nil)
@@ -244,7 +245,7 @@ func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Pee
 	if errors.Is(err, errViewerBye) {
 		err = nil
 	}
-	if errors.Is(err, ErrConnectionLost) && ctx.Err() == nil {
+	if errors.Is(err, ErrConnectionLost) && ctx.Err() == nil && s.resumable.CompareAndSwap(true, false) {
 		h.suspend(s.token, grant, peer)
 	}
 	h.emit(EventViewerLeft, peer, grant.ViewOnly, err)
@@ -369,12 +370,13 @@ func (h *Host) injectFunc(f func() error) error {
 
 // hostSession is the host's side of one viewer's session.
 type hostSession struct {
-	h     *Host
-	peer  signaling.Peer
-	grant Grant
-	sig   Signaler
-	since time.Time
-	token string // to resume this session after a drop
+	h         *Host
+	peer      signaling.Peer
+	grant     Grant
+	sig       Signaler
+	since     time.Time
+	token     string      // to resume this session after a drop
+	resumable atomic.Bool // the token has not been used
 
 	flow    *flow
 	neg     atomic.Pointer[negotiator]
@@ -394,7 +396,7 @@ type hostSession struct {
 	view         atomic.Pointer[image.Rectangle] // the part of the frame this viewer sees; nil or empty: all
 	primedA      atomic.Bool                     // a frame was encoded for this viewer
 	monitorIndex atomic.Int32
-	forceTill    atomic.Int64 // Unix ns: capture even when the source says nothing changed (lossy regions await refinement)
+	refining     atomic.Bool // the viewer shows lossy regions not yet refined: capture even if nothing changed
 	connected    atomic.Bool
 	helloSent    atomic.Bool // the screen starts after the hello
 
@@ -626,7 +628,7 @@ func (s *hostSession) sendFrame(f *capture.Frame) {
 	}
 	fv, dmg := cropFrame(f, s.viewRect(), s.dmg)
 	s.dmg = dmg
-	img := codec.Image{Width: fv.w, Height: fv.h, Stride: f.Stride, Format: codecFormat(f.Format), Pix: fv.pix, Time: f.Time}
+	img := codec.Image{Width: fv.w, Height: fv.h, Stride: f.Stride, Format: codecFormat(f.Format), Pix: fv.pix}
 	if s.primed && !s.skipped {
 		img.Damage = fv.damage
 	}
@@ -643,17 +645,14 @@ func (s *hostSession) sendFrame(f *capture.Frame) {
 	if len(out) == 0 {
 		return
 	}
-	if q > 0 {
-		// Lossy regions are refined to lossless once still: keep
-		// encoding for a while even if the screen seems idle.
-		s.forceTill.Store(start.Add(refineWatch).UnixNano())
-	}
+	refining := s.enc.LossyTiles() > 0
+	s.refining.Store(refining) // keep encoding until refined, even on an idle screen
 	now := time.Now()
 	captured := f.Time
 	if captured.IsZero() {
 		captured = start
 	}
-	hdr := frameHeader{Captured: captured, Encode: now.Sub(start)}
+	hdr := frameHeader{Captured: captured, Encode: now.Sub(start), Refining: refining}
 	hdr.Superseded = s.flow.onSent(len(out), now)
 	s.frag, err = fragments(out, hdr, s.frag, s.screen.Send)
 	if err != nil {
@@ -669,16 +668,11 @@ func (s *hostSession) viewRect() image.Rectangle {
 	return image.Rectangle{}
 }
 
-// refineWatch is how long the host keeps encoding after a lossy update
-// although nothing changed, so the codec can refine it to lossless
-// (codec.DefaultRefineDelay, with room to spare).
-const refineWatch = time.Second
-
 // mustCapture reports whether a session needs a frame whatever the
 // source says: its first one, a key frame asked for, or a refinement.
 func mustCapture(sessions []*hostSession, now time.Time) bool {
 	for _, s := range sessions {
-		if !s.primedA.Load() || s.keyReq.Load() || now.UnixNano() < s.forceTill.Load() {
+		if !s.primedA.Load() || s.keyReq.Load() || s.refining.Load() {
 			return true
 		}
 	}

@@ -100,7 +100,7 @@ const (
 	fragFinal      = 1 << 0
 	fragFirst      = 1 << 1
 	fragKnown      = fragFinal | fragFirst
-	frameHeaderLen = 16
+	frameHeaderLen = 20
 	fragRoom       = MaxMessageSize - 1
 )
 
@@ -110,13 +110,21 @@ type frameHeader struct {
 	Captured   time.Time     // when the host captured the frame (host clock)
 	Encode     time.Duration // how long the host took to encode it
 	Superseded uint32        // frames captured but not sent to this viewer since the previous message
+	Refining   bool          // lossy regions remain after this message; their lossless refinement will follow
 }
+
+const headRefining = 1 << 0
 
 func (h frameHeader) append(b []byte) []byte {
 	b = binary.LittleEndian.AppendUint64(b, uint64(h.Captured.UnixNano()))
 	us := min(h.Encode.Microseconds(), 1<<32-1)
 	b = binary.LittleEndian.AppendUint32(b, uint32(max(us, 0)))
-	return binary.LittleEndian.AppendUint32(b, h.Superseded)
+	b = binary.LittleEndian.AppendUint32(b, h.Superseded)
+	var flags uint32
+	if h.Refining {
+		flags |= headRefining
+	}
+	return binary.LittleEndian.AppendUint32(b, flags)
 }
 
 func parseFrameHeader(b []byte) frameHeader {
@@ -124,6 +132,7 @@ func parseFrameHeader(b []byte) frameHeader {
 		Captured:   time.Unix(0, int64(binary.LittleEndian.Uint64(b))),
 		Encode:     time.Duration(binary.LittleEndian.Uint32(b[8:])) * time.Microsecond,
 		Superseded: binary.LittleEndian.Uint32(b[12:]),
+		Refining:   binary.LittleEndian.Uint32(b[16:])&headRefining != 0,
 	}
 }
 

@@ -3,6 +3,7 @@ package rdp
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"time"
 
 	"github.com/deskhand/deskhand/signaling"
@@ -52,14 +53,28 @@ func (h *Host) suspend(token string, grant Grant, p signaling.Peer) {
 	h.suspended[token] = suspended{grant: grant, name: p.Name, until: now.Add(h.o.resumeWindow)}
 }
 
-// resume takes a suspended session's place: once, and only in time.
+// resume takes a suspended session's place: once, and only in time. A
+// viewer can notice a drop (and come back) before the host does: a live
+// session with that token is then ended and its place taken at once.
 func (h *Host) resume(token string) (Grant, bool) {
 	h.suspMu.Lock()
-	defer h.suspMu.Unlock()
 	s, ok := h.suspended[token]
 	delete(h.suspended, token)
-	if !ok || time.Now().After(s.until) {
+	h.suspMu.Unlock()
+	if ok && !time.Now().After(s.until) {
+		return s.grant, true
+	}
+	h.mu.Lock()
+	var live *hostSession
+	for hs := range h.sessions {
+		if hs.token == token && hs.resumable.CompareAndSwap(true, false) {
+			live = hs
+		}
+	}
+	h.mu.Unlock()
+	if live == nil {
 		return Grant{}, false
 	}
-	return s.grant, true
+	live.end(fmt.Errorf("%w: the viewer came back on a new connection", ErrConnectionLost))
+	return live.grant, true
 }

@@ -44,6 +44,8 @@ type Viewer struct {
 	asm        assembler
 	keyPending time.Time // when we last asked for a key frame; zero when none is awaited
 	lastUpdate time.Time
+	lastFrag   time.Time // the last screen fragment's arrival
+	refining   bool      // the host will refine lossy regions of the picture
 	stats      ViewerStats
 	meter      meter
 	clock      clockOffset
@@ -206,6 +208,7 @@ func (v *Viewer) onScreen(frag []byte) {
 		return
 	}
 	v.stats.Bytes += int64(len(frag))
+	v.lastFrag = time.Now()
 	msg, hdr, done, err := v.asm.add(frag)
 	if err != nil {
 		v.end(err)
@@ -247,6 +250,7 @@ func (v *Viewer) onScreen(frag []byte) {
 	}
 	v.stats.Width, v.stats.Height = u.Width, u.Height
 	v.lastUpdate = now
+	v.refining = hdr.Refining
 	if v.o.frameHook != nil {
 		v.o.frameHook(FrameInfo{Seq: u.Seq, Key: u.Key, Bytes: len(msg), Captured: captured, Applied: now,
 			Encode: hdr.Encode, Decode: v.stats.LastDecode, Superseded: hdr.Superseded})
@@ -537,15 +541,20 @@ func (v *Viewer) SetPrefs(maxFPS int, lossless bool) error {
 	return nil
 }
 
-// WaitStill waits until the screen has arrived and no update has come for
-// d, then returns nil; or returns why the session ended, or ctx's error.
+// WaitStill waits until the screen has arrived, is final (the host has no
+// lossy region left to refine and no update on its way) and no update has
+// come for d, then returns nil; or returns why the session ended, or ctx's
+// error.
 func (v *Viewer) WaitStill(ctx context.Context, d time.Duration) error {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	for {
 		v.mu.Lock()
-		have := v.imageLocked() != nil && v.keyPending.IsZero()
+		have := v.imageLocked() != nil && v.keyPending.IsZero() && !v.refining && !v.asm.inside
 		since := time.Since(v.lastUpdate)
+		if f := time.Since(v.lastFrag); f < since {
+			since = f
+		}
 		v.mu.Unlock()
 		if have && since >= d {
 			return nil
