@@ -3,6 +3,9 @@
 package rdp
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net"
@@ -71,4 +74,18 @@ func newAPI(o *options) (*webrtc.API, io.Closer, error) {
 func isLoopbackInterface(name string) bool {
 	ifi, err := net.InterfaceByName(name)
 	return err == nil && ifi.Flags&net.FlagLoopback != 0
+}
+
+// newCertificate makes the host's DTLS identity; nil (pion then makes one
+// per connection) if that fails, which only costs resuming.
+func newCertificate() *webrtc.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil
+	}
+	cert, err := webrtc.GenerateCertificate(key)
+	if err != nil {
+		return nil
+	}
+	return cert
 }

@@ -3,6 +3,7 @@ package rdp
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"image"
@@ -24,6 +25,23 @@ var errViewerBye = errors.New("rdp: the viewer disconnected")
 // errHostKick ends a session the host's application closed (Disconnect).
 var errHostKick = errors.New("rdp: disconnected by the host")
 
+// errResumeProof ends a resumed session whose viewer did not prove it
+// holds the session's key.
+var errResumeProof = errors.New("rdp: the resuming viewer did not prove it is the same one")
+
+// refuseResume refuses a resuming viewer, through signaling, and has the
+// server count it against the viewer's address (token guessing).
+func (h *Host) refuseResume(sig Signaler, peer signaling.Peer, err error) error {
+	sctx, scancel := context.WithTimeout(context.Background(), sendTimeout)
+	defer scancel()
+	_ = sig.Send(sctx, signaling.Signal{Type: sigBye, Reason: "this session can no longer be resumed; ask for a new code"})
+	if r, ok := sig.(interface{ Reject(context.Context) error }); ok {
+		_ = r.Reject(sctx)
+	}
+	h.emit(EventViewerRefused, peer, false, err)
+	return fmt.Errorf("%w: %w", ErrRefused, err)
+}
+
 // Host shares one screen with any number of viewers. It captures only while
 // a viewer is connected, at most WithMaxFPS times a second, and encodes the
 // changes separately for each viewer, so a viewer whose link is full simply
@@ -41,7 +59,8 @@ type Host struct {
 	wake     chan struct{}
 	injMu    sync.Mutex // one event at a time reaches the injector
 
-	monitors []Monitor // in frame coordinates, read once at start
+	monitors []Monitor           // in frame coordinates, read once at start
+	cert     *webrtc.Certificate // one DTLS identity for every session, so resuming viewers can recognise the host
 
 	suspMu    sync.Mutex
 	suspended map[string]suspended // by resume token
@@ -74,6 +93,7 @@ func NewHost(src capture.Source, inj input.Injector, opts ...Option) (*Host, err
 		wake:     make(chan struct{}, 1),
 		sessions: make(map[*hostSession]struct{}),
 		monitors: listMonitors(src),
+		cert:     newCertificate(),
 	}
 	go h.captureLoop()
 	if o.clipboard != nil && o.clipPolicy.ToViewers {
@@ -200,15 +220,11 @@ func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Pee
 	h.emit(EventViewerJoined, peer, false, nil)
 	grant := Grant{}
 	resumed := false
+	var wantKey string
 	if peer.Resume != "" {
 		var ok bool
-		if grant, ok = h.resume(peer.Resume); !ok {
-			err := errors.New("this session can no longer be resumed (it ended or expired); ask for a new code")
-			sctx, scancel := context.WithTimeout(context.Background(), sendTimeout)
-			_ = sig.Send(sctx, signaling.Signal{Type: sigBye, Reason: err.Error()})
-			scancel()
-			h.emit(EventViewerRefused, peer, false, err)
-			return fmt.Errorf("%w: %w", ErrRefused, err)
+		if grant, wantKey, ok = h.resume(peer.Resume); !ok {
+			return h.refuseResume(sig, peer, errors.New("this session can no longer be resumed (it ended or expired); ask for a new code"))
 		}
 		resumed = true
 	} else if h.o.accept != nil {
@@ -231,11 +247,12 @@ func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Pee
 	if err != nil {
 		return err
 	}
-	s := &hostSession{h: h, peer: peer, grant: grant, sig: sig, enc: enc, endCh: make(chan error, 1),
+	s := &hostSession{h: h, peer: peer, grant: grant, sig: sig, enc: enc, endCh: make(chan error, 1), proven: make(chan struct{}),
 		flow: newFlow(time.Second/time.Duration(h.o.maxFPS), h.o.lossless, time.Now())}
 	s.monitorIndex.Store(AllMonitors)
+	s.wantKey = wantKey
 	if h.o.resumeWindow > 0 {
-		s.token = newResumeToken()
+		s.token, s.resumeKey = newResumeToken(), newResumeToken()
 		s.resumable.Store(true)
 	}
 	if resumed {
@@ -246,7 +263,7 @@ func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Pee
 		err = nil
 	}
 	if errors.Is(err, ErrConnectionLost) && ctx.Err() == nil && s.resumable.CompareAndSwap(true, false) {
-		h.suspend(s.token, grant, peer)
+		h.suspend(s.token, s.resumeKey, grant, peer)
 	}
 	h.emit(EventViewerLeft, peer, grant.ViewOnly, err)
 	return err
@@ -376,7 +393,10 @@ type hostSession struct {
 	sig       Signaler
 	since     time.Time
 	token     string      // to resume this session after a drop
+	resumeKey string      // its proof, which the viewer sends over DTLS
 	resumable atomic.Bool // the token has not been used
+	wantKey   string      // a resumed session: the key the viewer must send before the hello
+	proven    chan struct{}
 
 	flow    *flow
 	neg     atomic.Pointer[negotiator]
@@ -429,7 +449,7 @@ func (s *hostSession) run(ctx context.Context) error {
 		return err
 	}
 	defer sock.Close() // after teardown has closed the peer connection
-	pc, err := api.NewPeerConnection(webrtcConfig(o))
+	pc, err := api.NewPeerConnection(webrtcConfig(o, s.h.cert))
 	if err != nil {
 		return fmt.Errorf("rdp: creating the peer connection: %w", err)
 	}
@@ -513,13 +533,43 @@ func (s *hostSession) run(ctx context.Context) error {
 		return fmt.Errorf("%w: not connected after %v (no network path between host and viewer?)", ErrConnectionLost, o.connectTimeout)
 	}
 
+	if s.wantKey != "" {
+		// A resuming viewer proves it is the one the token was given to.
+		timer.Reset(o.connectTimeout)
+		var err error
+		select {
+		case <-s.proven:
+		case err = <-s.endCh:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			err = fmt.Errorf("%w: the viewer did not send its resume key", errResumeProof)
+		}
+		if errors.Is(err, errResumeProof) {
+			// Tell the viewer on the connection itself, then through
+			// signaling (which counts the failure), then hang up.
+			if s.control.Send(control{Type: ctlBye, Reason: "this session cannot be resumed; ask for a new code"}.marshal()) == nil {
+				defer func() {
+					select {
+					case <-s.endCh:
+					case <-time.After(closeGrace):
+					}
+				}()
+			}
+			return s.h.refuseResume(s.sig, s.peer, err)
+		}
+		if err != nil {
+			return err
+		}
+	}
 	s.since = time.Now()
 	s.connected.Store(true)
 	// Listed before the hello, so a viewer that has its hello is always in
 	// Viewers().
 	s.h.add(s)
 	all := AllMonitors
-	hello := control{Type: ctlHello, Version: ProtocolVersion, ViewOnly: s.grant.ViewOnly, Monitors: s.h.monitors, Monitor: &all, Resume: s.token}
+	hello := control{Type: ctlHello, Version: ProtocolVersion, ViewOnly: s.grant.ViewOnly, Monitors: s.h.monitors, Monitor: &all,
+		Resume: s.token, ResumeKey: s.resumeKey}
 	if o.clipboard != nil {
 		hello.ClipToViewer = o.clipPolicy.ToViewers
 		hello.ClipFromViewer = o.clipPolicy.FromViewers && !s.grant.ViewOnly
@@ -772,6 +822,19 @@ func (s *hostSession) onControl(b []byte) {
 	case ctlKeyFrame:
 		s.keyReq.Store(true)
 		s.h.kick()
+	case ctlResume:
+		if s.wantKey == "" || s.helloSent.Load() {
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(c.ResumeKey), []byte(s.wantKey)) != 1 {
+			s.end(fmt.Errorf("%w: wrong resume key", errResumeProof))
+			return
+		}
+		select {
+		case <-s.proven:
+		default:
+			close(s.proven)
+		}
 	case ctlPing:
 		_ = s.control.Send(control{Type: ctlPong, T: c.T, At: time.Now().UnixNano()}.marshal())
 	case ctlPong:
@@ -926,10 +989,13 @@ func (s *hostSession) releaseHeld() {
 	}
 }
 
-func webrtcConfig(o *options) webrtc.Configuration {
+func webrtcConfig(o *options, cert *webrtc.Certificate) webrtc.Configuration {
 	var c webrtc.Configuration
 	if len(o.iceServers) > 0 {
 		c.ICEServers = []webrtc.ICEServer{{URLs: o.iceServers}}
+	}
+	if cert != nil {
+		c.Certificates = []webrtc.Certificate{*cert}
 	}
 	return c
 }

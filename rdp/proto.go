@@ -35,6 +35,7 @@ const (
 	ctlClipboardRefused = "clipboard-refused"
 	ctlClipboardTaken   = "clipboard-taken"
 	ctlMonitor          = "monitor"
+	ctlResume           = "resume"
 	maxControlLength    = 64 << 10
 )
 
@@ -61,6 +62,10 @@ type control struct {
 	// hello: the token with which the viewer may resume this session
 	// after a network drop.
 	Resume string `json:"resume,omitempty"`
+	// hello: the secret that proves a resuming viewer is this one; resume:
+	// the viewer sends it back over the encrypted channel, never through
+	// signaling.
+	ResumeKey string `json:"resumeKey,omitempty"`
 }
 
 // Input channel messages start with one byte saying what follows.

@@ -2,25 +2,33 @@ package rdp
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"time"
 
 	"github.com/deskhand/deskhand/signaling"
+	"github.com/pion/webrtc/v4"
 )
 
-// Resuming: the host gives each viewer a secret token in its hello. When
-// the session is lost to the network (not ended by either side), the host
-// keeps the viewer's place — its rights, not its screen — for the resume
-// window; a viewer that comes back through signaling with the token
-// instead of a code gets a new session with the same rights, without the
-// accept hook asking again, and a fresh token.
+// Resuming: the host gives each viewer, in its hello, a token and a key.
+// When the session is lost to the network (not ended by either side), the
+// host keeps the viewer's place — its rights, not its screen — for the
+// resume window. A viewer comes back through signaling with the token
+// instead of a code; the token only names the place (signaling servers
+// and whoever holds the session ID see it). Once the new connection is up,
+// the viewer checks that the host's DTLS certificate is the one of the
+// first session (a host keeps one certificate for all its sessions) and
+// sends the key over the encrypted channel; only then does the host say
+// hello, with the same rights, without the accept hook asking again, and
+// with a fresh token and key.
 
 // maxSuspended bounds the sessions kept for resuming.
 const maxSuspended = 256
 
 type suspended struct {
 	grant Grant
+	key   string
 	name  string
 	until time.Time
 }
@@ -32,7 +40,7 @@ func newResumeToken() string {
 }
 
 // suspend keeps a lost session's place for the resume window.
-func (h *Host) suspend(token string, grant Grant, p signaling.Peer) {
+func (h *Host) suspend(token, key string, grant Grant, p signaling.Peer) {
 	if token == "" || h.o.resumeWindow <= 0 || h.ctx.Err() != nil {
 		return
 	}
@@ -50,19 +58,19 @@ func (h *Host) suspend(token string, grant Grant, p signaling.Peer) {
 	if h.suspended == nil {
 		h.suspended = make(map[string]suspended)
 	}
-	h.suspended[token] = suspended{grant: grant, name: p.Name, until: now.Add(h.o.resumeWindow)}
+	h.suspended[token] = suspended{grant: grant, key: key, name: p.Name, until: now.Add(h.o.resumeWindow)}
 }
 
 // resume takes a suspended session's place: once, and only in time. A
 // viewer can notice a drop (and come back) before the host does: a live
 // session with that token is then ended and its place taken at once.
-func (h *Host) resume(token string) (Grant, bool) {
+func (h *Host) resume(token string) (grant Grant, key string, ok bool) {
 	h.suspMu.Lock()
 	s, ok := h.suspended[token]
 	delete(h.suspended, token)
 	h.suspMu.Unlock()
 	if ok && !time.Now().After(s.until) {
-		return s.grant, true
+		return s.grant, s.key, true
 	}
 	h.mu.Lock()
 	var live *hostSession
@@ -73,8 +81,23 @@ func (h *Host) resume(token string) (Grant, bool) {
 	}
 	h.mu.Unlock()
 	if live == nil {
-		return Grant{}, false
+		return Grant{}, "", false
 	}
 	live.end(fmt.Errorf("%w: the viewer came back on a new connection", ErrConnectionLost))
-	return live.grant, true
+	return live.grant, live.resumeKey, true
+}
+
+// certFingerprint is the SHA-256 of a peer connection's remote DTLS
+// certificate, or nil when the platform does not tell (Firefox).
+func certFingerprint(pc *webrtc.PeerConnection) []byte {
+	sctp := pc.SCTP()
+	if sctp == nil || sctp.Transport() == nil {
+		return nil
+	}
+	der := sctp.Transport().GetRemoteCertificate()
+	if len(der) == 0 {
+		return nil
+	}
+	sum := sha256.Sum256(der)
+	return sum[:]
 }

@@ -149,3 +149,42 @@ func TestICERestartKeepsTheSession(t *testing.T) {
 	require.NoError(t, s.viewer.Sync(ctx))
 	require.NoError(t, s.viewer.Err())
 }
+
+// The token alone, which signaling servers see, does not resume a session:
+// the viewer must send the key it got over the encrypted channel.
+func TestResumeNeedsTheKey(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	var refused atomic.Int32
+	host, err := NewHost(syn, input.NewRecorder(), WithLoopbackOnly(true), WithConnectTimeout(3*time.Second),
+		WithEvents(func(e Event) {
+			if e.Kind == EventViewerRefused {
+				refused.Add(1)
+			}
+		}))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, host.Close()) })
+	s := &served{host: host, result: make(chan error, 8)}
+	s.viewer = s.join(t)
+	waitStill(t, s.viewer)
+	s.viewer.mu.Lock()
+	token, key, pc := s.viewer.token, s.viewer.resumeKey, s.viewer.c.pc
+	s.viewer.mu.Unlock()
+	require.NotEmpty(t, token)
+	require.NotEmpty(t, key)
+	require.NotEqual(t, token, key)
+	require.NoError(t, pc.Close())
+	require.ErrorIs(t, <-s.result, ErrConnectionLost)
+
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	hl, vl := signaling.Pipe()
+	go func() {
+		s.result <- host.ServeViewer(ctx, hl, signaling.Peer{ID: "p9", Resume: token})
+		_ = hl.Close()
+	}()
+	_, err = Connect(ctx, vl, WithLoopbackOnly(true)) // knows the token, not the key
+	require.ErrorIs(t, err, ErrRefused)
+	require.ErrorIs(t, <-s.result, ErrRefused)
+	require.Equal(t, int32(1), refused.Load())
+}

@@ -1,6 +1,7 @@
 package rdp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -64,6 +65,11 @@ type vconn struct {
 	closeOnce sync.Once
 
 	received uint32 // screen messages received, under v.mu
+
+	// Resuming: the key to send once the control channel is open, and the
+	// host's certificate fingerprint it must be sent to.
+	resumeKey string
+	hostFP    []byte
 }
 
 // Connect negotiates a session through sig and returns once the host has
@@ -92,7 +98,7 @@ func Connect(ctx context.Context, sig Signaler, opts ...Option) (*Viewer, error)
 		done:    make(chan struct{}),
 	}
 	v.bg, v.stopBg = context.WithCancel(context.Background())
-	c, h, err := v.dial(ctx, sig)
+	c, h, err := v.dial(ctx, sig, "", nil)
 	if err != nil {
 		v.end(err)
 		v.shutdown(err)
@@ -108,21 +114,21 @@ func Connect(ctx context.Context, sig Signaler, opts ...Option) (*Viewer, error)
 
 // dial makes one peer connection through sig and waits for the host's
 // hello. On failure everything it made is released.
-func (v *Viewer) dial(ctx context.Context, sig Signaler) (*vconn, control, error) {
+func (v *Viewer) dial(ctx context.Context, sig Signaler, resumeKey string, hostFP []byte) (*vconn, control, error) {
 	o := &v.o
 	api, sock, err := newAPI(o)
 	if err != nil {
 		_ = sig.Close()
 		return nil, control{}, err
 	}
-	pc, err := api.NewPeerConnection(webrtcConfig(o))
+	pc, err := api.NewPeerConnection(webrtcConfig(o, nil))
 	if err != nil {
 		sock.Close()
 		_ = sig.Close()
 		return nil, control{}, fmt.Errorf("rdp: creating the peer connection: %w", err)
 	}
 	c := &vconn{v: v, pc: pc, sock: sock, sig: sig, hello: make(chan control, 1), failed: make(chan error, 1),
-		pumpDone: make(chan struct{}), pingDone: make(chan struct{})}
+		pumpDone: make(chan struct{}), pingDone: make(chan struct{}), resumeKey: resumeKey, hostFP: hostFP}
 	pc.OnDataChannel(func(dc *webrtc.DataChannel) { v.onDataChannel(c, dc) })
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		switch st {
@@ -163,9 +169,13 @@ func (v *Viewer) dial(ctx context.Context, sig Signaler) (*vconn, control, error
 // adopt makes c the viewer's connection: its channels carry the session
 // from now on.
 func (v *Viewer) adopt(c *vconn, h control) {
+	fp := certFingerprint(c.pc)
 	v.mu.Lock()
 	v.c = c
-	v.token = h.Resume
+	v.token, v.resumeKey = h.Resume, h.ResumeKey
+	if v.hostFP == nil {
+		v.hostFP = fp
+	}
 	ctl := v.control
 	v.mu.Unlock()
 	c.adopted.Store(true)
@@ -280,6 +290,9 @@ func (v *Viewer) onDataChannel(c *vconn, dc *webrtc.DataChannel) {
 	case labelControl:
 		v.control = dc
 		dc.OnMessage(live(func(b []byte) { v.onControl(c, b) }))
+		if c.resumeKey != "" {
+			dc.OnOpen(func() { v.proveResume(c, dc) })
+		}
 	case labelClipboard:
 		v.clip = dc
 		dc.OnMessage(live(v.onClipboard))
@@ -289,6 +302,19 @@ func (v *Viewer) onDataChannel(c *vconn, dc *webrtc.DataChannel) {
 		return // a newer host's channel: not ours to use
 	}
 	dc.OnClose(func() { v.fail(c, fmt.Errorf("%w: the %s channel closed", ErrConnectionLost, dc.Label())) })
+}
+
+// proveResume sends the session's resume key to the host, once it has
+// checked that the host is the one of the first connection: the key must
+// never reach whoever else answered for the session ID.
+func (v *Viewer) proveResume(c *vconn, dc *webrtc.DataChannel) {
+	if fp := certFingerprint(c.pc); c.hostFP != nil && !bytes.Equal(fp, c.hostFP) {
+		v.fail(c, fmt.Errorf("%w: the host answering is not the one of this session (its DTLS certificate changed)", ErrRefused))
+		return
+	}
+	if err := dc.Send(control{Type: ctlResume, ResumeKey: c.resumeKey}.marshal()); err != nil {
+		v.fail(c, fmt.Errorf("%w: %w", ErrConnectionLost, err))
+	}
 }
 
 // fail handles an error of connection c: before c is adopted it goes to
@@ -306,12 +332,12 @@ func (v *Viewer) fail(c *vconn, err error) {
 		return
 	}
 	v.mu.Lock()
-	token := v.token
+	token, key, fp := v.token, v.resumeKey, v.hostFP
 	v.mu.Unlock()
 	if errors.Is(err, ErrConnectionLost) && v.o.redial != nil && token != "" && !v.closing.Load() {
 		if c.retired.CompareAndSwap(false, true) {
 			v.wg.Add(1)
-			go v.reconnect(c, token, err)
+			go v.reconnect(c, token, key, fp, err)
 		}
 		return
 	}
@@ -324,7 +350,7 @@ func (v *Viewer) fail(c *vconn, err error) {
 
 // reconnect resumes the session through v.o.redial after c was lost,
 // trying for the resume window; the screen restarts with a key frame.
-func (v *Viewer) reconnect(c *vconn, token string, cause error) {
+func (v *Viewer) reconnect(c *vconn, token, key string, hostFP []byte, cause error) {
 	defer v.wg.Done()
 	v.setState(StateReconnecting, cause)
 	v.o.logger.Info("connection to the host lost; resuming the session", "err", cause)
@@ -352,7 +378,7 @@ func (v *Viewer) reconnect(c *vconn, token string, cause error) {
 		var nc *vconn
 		var h control
 		if err == nil {
-			nc, h, err = v.dial(ctx, sig)
+			nc, h, err = v.dial(ctx, sig, key, hostFP)
 		}
 		cancel()
 		if err == nil {

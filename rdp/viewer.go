@@ -22,12 +22,14 @@ type Viewer struct {
 
 	// The current connection and its channels (nil while reconnecting),
 	// under mu.
-	c      *vconn
-	token  string // the host's resume token, under mu
-	state  atomic.Int32
-	bg     context.Context // ends at Close: bounds reconnection
-	stopBg context.CancelFunc
-	wg     sync.WaitGroup // a reconnection in progress
+	c         *vconn
+	token     string // the host's resume token, under mu
+	resumeKey string // and its proof
+	hostFP    []byte // the host's DTLS certificate fingerprint, from the first connection
+	state     atomic.Int32
+	bg        context.Context // ends at Close: bounds reconnection
+	stopBg    context.CancelFunc
+	wg        sync.WaitGroup // a reconnection in progress
 
 	screen, input, control *webrtc.DataChannel
 	clip                   *webrtc.DataChannel
@@ -129,7 +131,11 @@ func (v *Viewer) onControl(conn *vconn, b []byte) {
 		default:
 		}
 	case ctlBye:
-		v.fail(conn, byeError(ErrHostClosed, c.Reason))
+		if conn.connected.Load() {
+			v.fail(conn, byeError(ErrHostClosed, c.Reason))
+		} else {
+			v.fail(conn, byeError(ErrRefused, c.Reason)) // before its hello: refused
+		}
 	case ctlPing:
 		v.mu.Lock()
 		dc := v.control
