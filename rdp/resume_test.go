@@ -2,6 +2,8 @@ package rdp
 
 import (
 	"context"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -187,4 +189,51 @@ func TestResumeNeedsTheKey(t *testing.T) {
 	require.ErrorIs(t, err, ErrRefused)
 	require.ErrorIs(t, <-s.result, ErrRefused)
 	require.Equal(t, int32(1), refused.Load())
+}
+
+// The whole path: a real signaling server, a host registered with it, a
+// viewer joined with the code that resumes through the server with its
+// token after a drop.
+func TestResumeThroughSignalingServer(t *testing.T) {
+	srv, err := signaling.NewServer()
+	require.NoError(t, err)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	t.Cleanup(func() { _ = srv.Close() })
+	url := "ws" + strings.TrimPrefix(hs.URL, "http")
+
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	host, err := NewHost(syn, input.NewRecorder(), WithLoopbackOnly(true))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, host.Close()) })
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	creds := make(chan signaling.Credentials, 4)
+	hc, err := signaling.Register(ctx, url, signaling.OnCredentials(func(c signaling.Credentials) { creds <- c }))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = hc.Close() })
+	serveCtx, stopServe := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { defer close(served); _ = host.Serve(serveCtx, hc) }()
+	t.Cleanup(func() { stopServe(); <-served })
+
+	c := <-creds
+	link, err := signaling.Join(ctx, url, c.ID, c.Code)
+	require.NoError(t, err)
+	v, err := Connect(ctx, link, WithLoopbackOnly(true), WithReconnect(func(ctx context.Context, token string) (Signaler, error) {
+		return signaling.Resume(ctx, url, c.ID, token)
+	}))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	want := syn.Frame(0).RGBA()
+	requireSameRGB(t, want, waitStill(t, v))
+
+	v.mu.Lock()
+	pc := v.c.pc
+	v.mu.Unlock()
+	require.NoError(t, pc.Close())
+	require.Eventually(t, func() bool { return v.Stats().Reconnects == 1 && v.State() == StateConnected }, testTimeout, 10*time.Millisecond)
+	requireSameRGB(t, want, waitStill(t, v))
+	require.NoError(t, v.Err())
 }

@@ -73,7 +73,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.server == "" || c.id == "" || c.code == "" {
 		return errors.New("--server, --id and --code are required")
 	}
-	opts := []rdp.Option{rdp.WithLoopbackOnly(c.loopback), rdp.WithLossless(c.lossless)}
+	opts := []rdp.Option{rdp.WithLoopbackOnly(c.loopback), rdp.WithLossless(c.lossless),
+		// After a network drop, come back with the session's resume token.
+		rdp.WithReconnect(func(ctx context.Context, token string) (rdp.Signaler, error) {
+			return signaling.Resume(ctx, c.server, c.id, token, signaling.WithName(c.name))
+		}),
+		rdp.WithStateHook(func(st rdp.ConnState, err error) {
+			if st == rdp.StateReconnecting {
+				fmt.Fprintf(stderr, "viewer: connection lost (%v); resuming the session\n", err)
+			} else if st == rdp.StateConnected {
+				fmt.Fprintln(stderr, "viewer: session resumed")
+			}
+		}),
+	}
 	if c.fps != 0 {
 		if c.fps < 1 || c.fps > 240 {
 			return fmt.Errorf("--fps %d: want 1..240", c.fps)
