@@ -21,6 +21,7 @@
 // Platform: linux, freebsd, openbsd, netbsd; pure Go (github.com/jezek/xgb,
 // golang.org/x/sys/unix), no cgo. MIT-SHM is used on Linux only.
 //
-// Import policy: x11 imports capture and nothing else of deskhand; never pion,
-// never cgo, never another capture backend.
+// Import policy: x11 imports capture and internal/xdisplay (display names,
+// dialing, Xauthority; shared with clipboard/x11) and nothing else of
+// deskhand; never pion, never cgo, never another capture backend.
 package x11

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/deskhand/deskhand/capture"
+	"github.com/deskhand/deskhand/internal/xdisplay"
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/damage"
 	"github.com/jezek/xgb/xfixes"
@@ -137,7 +138,7 @@ const openTimeout = 10 * time.Second
 type Source struct {
 	opts options
 	log  *slog.Logger
-	addr displayAddr
+	addr xdisplay.Addr
 	nc   net.Conn
 	conn *xgb.Conn
 
@@ -195,11 +196,11 @@ func OpenContext(ctx context.Context, display string, opts ...Option) (*Source, 
 	if display == "" {
 		return nil, capture.ErrNoDisplay
 	}
-	addr, err := parseDisplay(display)
+	addr, err := xdisplay.Parse(display)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrBadDisplayName, err)
 	}
-	nc, err := dial(ctx, addr)
+	nc, err := xdisplay.Dial(ctx, addr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("x11: connect to %s: %w", display, ctx.Err())
@@ -211,7 +212,7 @@ func OpenContext(ctx context.Context, display string, opts ...Option) (*Source, 
 	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
 	defer stop()
 
-	cookie := findCookie(xauthorityPath(o.xauthority), addr, nc)
+	cookie := xdisplay.FindCookie(xdisplay.XauthorityPath(o.xauthority), addr, nc)
 	var conn *xgb.Conn
 	if cookie != nil {
 		conn, err = xgb.NewConnNetWithCookieHex(nc, hex.EncodeToString(cookie))
@@ -244,10 +245,10 @@ func OpenContext(ctx context.Context, display string, opts ...Option) (*Source, 
 // shared memory and damage tracking.
 func (s *Source) setup(ctx context.Context) error {
 	setup := xproto.Setup(s.conn)
-	if setup == nil || s.addr.screen >= len(setup.Roots) {
-		return fmt.Errorf("%w: %s", ErrNoScreen, s.addr.name)
+	if setup == nil || s.addr.Screen >= len(setup.Roots) {
+		return fmt.Errorf("%w: %s", ErrNoScreen, s.addr.Name)
 	}
-	scr := setup.Roots[s.addr.screen]
+	scr := setup.Roots[s.addr.Screen]
 	s.root = scr.Root
 	if err := checkFormat(setup, &scr); err != nil {
 		return err
@@ -262,14 +263,14 @@ func (s *Source) setup(ctx context.Context) error {
 	if err := s.refresh(ctx); err != nil {
 		return err
 	}
-	if !s.opts.noSHM && s.addr.local() {
+	if !s.opts.noSHM && s.addr.Local() {
 		s.seg = s.newSegment(ctx, s.area.Size())
 	}
 	if !s.opts.noDamage {
 		s.dmg = newDamageTracker(ctx, s)
 	}
 	s.cur = newCursorTracker(ctx, s)
-	s.log.Debug("x11: source open", "display", s.addr.name, "area", s.area, "shm", s.seg != nil,
+	s.log.Debug("x11: source open", "display", s.addr.Name, "area", s.area, "shm", s.seg != nil,
 		"damage", s.dmg != nil, "cursor", s.cur != nil)
 	return nil
 }
@@ -320,7 +321,7 @@ func (s *Source) connErr(what string, err error) error {
 	if errors.As(err, &xerr) {
 		return fmt.Errorf("x11: %s: %w", what, err)
 	}
-	return fmt.Errorf("%w: %s: %s: %v", capture.ErrDisplayLost, s.addr.name, what, err)
+	return fmt.Errorf("%w: %s: %s: %v", capture.ErrDisplayLost, s.addr.Name, what, err)
 }
 
 // await waits for a reply, or for ctx. A reply abandoned because of ctx is

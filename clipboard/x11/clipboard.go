@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/deskhand/deskhand/clipboard"
+	"github.com/deskhand/deskhand/internal/xdisplay"
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
@@ -43,7 +44,7 @@ const readEvents = 16
 type Clipboard struct {
 	log     *slog.Logger
 	timeout time.Duration
-	addr    displayAddr
+	addr    xdisplay.Addr
 	nc      net.Conn
 	conn    *xgb.Conn
 
@@ -98,13 +99,13 @@ func Open(ctx context.Context, opts ...Option) (*Clipboard, error) {
 	if o.display == "" {
 		return nil, ErrNoDisplay
 	}
-	addr, err := parseDisplay(o.display)
+	addr, err := xdisplay.Parse(o.display)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrBadDisplayName, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()
-	nc, err := dial(ctx, addr)
+	nc, err := xdisplay.Dial(ctx, addr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("x11: connect to %s: %w", o.display, ctx.Err())
@@ -115,7 +116,7 @@ func Open(ctx context.Context, opts ...Option) (*Clipboard, error) {
 	// handshake included; it is how ctx bounds the whole setup.
 	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
 	defer stop()
-	cookie := findCookie(xauthorityPath(o.xauthority), addr, nc)
+	cookie := xdisplay.FindCookie(xdisplay.XauthorityPath(o.xauthority), addr, nc)
 	var conn *xgb.Conn
 	if cookie != nil {
 		conn, err = xgb.NewConnNetWithCookieHex(nc, hex.EncodeToString(cookie))
@@ -166,10 +167,10 @@ func Open(ctx context.Context, opts ...Option) (*Clipboard, error) {
 // queue until it starts.
 func (c *Clipboard) setup(ctx context.Context, selection string) error {
 	info := xproto.Setup(c.conn)
-	if info == nil || c.addr.screen >= len(info.Roots) {
-		return fmt.Errorf("%w: %s", ErrNoScreen, c.addr.name)
+	if info == nil || c.addr.Screen >= len(info.Roots) {
+		return fmt.Errorf("%w: %s", ErrNoScreen, c.addr.Name)
 	}
-	c.root = info.Roots[c.addr.screen].Root
+	c.root = info.Roots[c.addr.Screen].Root
 	// A ChangeProperty request has a 24-byte header; lengths count 4-byte
 	// units in 16 bits (xgb does not use BIG-REQUESTS).
 	c.chunk = (int(info.MaximumRequestLength)*4 - 24) &^ 3
@@ -203,7 +204,7 @@ func (c *Clipboard) setup(ctx context.Context, selection string) error {
 	}
 	c.reader.Store(uint32(reader))
 	c.xfixes = c.watchSelection(ctx)
-	c.log.Debug("x11 clipboard: open", "display", c.addr.name, "selection", selection, "chunk", c.chunk, "changes", c.xfixes)
+	c.log.Debug("x11 clipboard: open", "display", c.addr.Name, "selection", selection, "chunk", c.chunk, "changes", c.xfixes)
 	return nil
 }
 
@@ -333,7 +334,7 @@ func (c *Clipboard) gone() error {
 	case c.broken != nil:
 		return c.broken
 	}
-	return fmt.Errorf("%w: lost the connection to %s", clipboard.ErrUnavailable, c.addr.name)
+	return fmt.Errorf("%w: lost the connection to %s", clipboard.ErrUnavailable, c.addr.Name)
 }
 
 // requestErr classifies a request error: X protocol errors are returned as
@@ -407,8 +408,8 @@ func (c *Clipboard) loop() {
 			// xgb closes the queue when the connection ends.
 			c.mu.Lock()
 			if !c.closed {
-				c.broken = fmt.Errorf("%w: lost the connection to %s", clipboard.ErrUnavailable, c.addr.name)
-				c.log.Warn("x11 clipboard: lost the connection", "display", c.addr.name)
+				c.broken = fmt.Errorf("%w: lost the connection to %s", clipboard.ErrUnavailable, c.addr.Name)
+				c.log.Warn("x11 clipboard: lost the connection", "display", c.addr.Name)
 			}
 			c.owned = nil
 			c.mu.Unlock()

@@ -26,6 +26,7 @@
 // Platform: linux, freebsd, openbsd, netbsd; pure Go (github.com/jezek/xgb),
 // no cgo.
 //
-// Import policy: x11 imports clipboard and nothing else of deskhand; never
-// pion, never cgo, never capture or another backend.
+// Import policy: x11 imports clipboard and internal/xdisplay (display names,
+// dialing, Xauthority; shared with capture/x11) and nothing else of deskhand;
+// never pion, never cgo, never capture or another backend.
 package x11

@@ -485,6 +485,7 @@ func TestOpenErrors(t *testing.T) {
 	assert.ErrorIs(t, err, clipboard.ErrUnavailable)
 	_, err = Open(ctx, WithDisplay("nonsense"))
 	assert.ErrorIs(t, err, ErrBadDisplayName)
+	assert.EqualError(t, err, `x11: malformed display name; use :N, :N.S, host:N or /path/to/socket:N: "nonsense": no ':'`)
 	_, err = Open(ctx, WithDisplay(t.TempDir()+"/nothing:0"))
 	assert.ErrorIs(t, err, clipboard.ErrUnavailable)
 	for _, opt := range []Option{WithSelection("clipboard"), WithTimeout(0), WithTimeout(time.Hour), WithLogger(nil), WithXAuthority("")} {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,6 +87,12 @@ func allowed(from, to string) bool {
 		return !under(to, "examples") && to != "bench"
 	case from == "codec", from == "capture", from == "input", from == "signaling", from == "clipboard":
 		return false
+	// The two X11 backends share display-name parsing and Xauthority
+	// through internal/xdisplay.
+	case from == "capture/x11":
+		return to == "capture" || to == "internal/xdisplay"
+	case from == "clipboard/x11":
+		return to == "clipboard" || to == "internal/xdisplay"
 	case under(from, "capture"): // platform backends
 		return to == "capture"
 	case under(from, "input"):
@@ -94,10 +101,23 @@ func allowed(from, to string) bool {
 		return to == "clipboard"
 	case from == "rdp":
 		return to == "codec" || to == "capture" || to == "input" || to == "signaling" || to == "clipboard"
+	case from == "internal/xdisplay":
+		return false // std-only, see stdOnly
 	case under(from, "internal"):
 		return under(to, "internal")
 	}
 	return false
+}
+
+// stdOnly lists the deskhand packages that may import the standard library
+// and nothing else: importing them must bring in no other dependency.
+var stdOnly = []string{"internal/xdisplay"}
+
+// isStd reports whether an import path names a standard library package:
+// its first element has no dot.
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
 }
 
 func TestImportPolicy(t *testing.T) {
@@ -121,6 +141,27 @@ func TestImportPolicy(t *testing.T) {
 	}
 	if seen < 8 {
 		t.Fatalf("go list found only %d deskhand packages", seen)
+	}
+}
+
+// TestStdOnly: the packages of stdOnly depend on the standard library alone.
+func TestStdOnly(t *testing.T) {
+	pkgs := listAll(t)
+	// The check must be able to see a non-standard package.
+	if !pkgs["net"].Standard || pkgs[module+"/capture"].Standard {
+		t.Fatal("go list's Standard field is not as expected: the check is broken")
+	}
+	for _, name := range stdOnly {
+		p, ok := pkgs[module+"/"+name]
+		if !ok {
+			t.Errorf("package %s not found", name)
+			continue
+		}
+		for _, d := range p.Deps {
+			if !pkgs[d].Standard {
+				t.Errorf("%s depends on %s: it may use the standard library only", name, d)
+			}
+		}
 	}
 }
 
@@ -193,16 +234,23 @@ func TestPolicyCanFail(t *testing.T) {
 		{"capture", "internal/xvfb"}, {"input", "codec"}, {"capture/x11", "input"},
 		{"clipboard", "capture"}, {"clipboard/x11", "capture"}, {"capture/x11", "clipboard"},
 		{"rdp", "clipboard/x11"}, {"clipboard", "internal/xvfb"},
+		{"capture/x11", "internal/xvfb"}, {"clipboard/x11", "internal/xvfb"}, {"capture/x11", "clipboard/x11"},
+		{"capture/screenshot", "internal/xdisplay"}, {"input/robotgo", "internal/xdisplay"},
+		{"capture", "internal/xdisplay"}, {"internal/xdisplay", "internal/xvfb"}, {"internal/xdisplay", "capture"},
 	} {
 		if allowed(c[0], c[1]) {
 			t.Errorf("policy allows %s -> %s", c[0], c[1])
 		}
 	}
 	for _, c := range [][2]string{{"rdp", "codec"}, {"capture/x11", "capture"}, {"examples/agent", "rdp"}, {"bench", "internal/xvfb"},
-		{"clipboard/x11", "clipboard"}, {"rdp", "clipboard"}} {
+		{"clipboard/x11", "clipboard"}, {"rdp", "clipboard"},
+		{"capture/x11", "internal/xdisplay"}, {"clipboard/x11", "internal/xdisplay"}} {
 		if !allowed(c[0], c[1]) {
 			t.Errorf("policy refuses %s -> %s", c[0], c[1])
 		}
+	}
+	if !isStd("net/http") || isStd("github.com/jezek/xgb") || isStd(module+"/capture") {
+		t.Error("isStd misclassifies an import path")
 	}
 }
 
@@ -235,6 +283,8 @@ func TestSourceImportsOnEveryPlatform(t *testing.T) {
 		for _, imp := range f.Imports {
 			to, _ := strconv.Unquote(imp.Path.Value)
 			switch {
+			case slices.Contains(stdOnly, from) && !isStd(to):
+				t.Errorf("%s imports %s: %s may use the standard library only", path, to, from)
 			case under(to, module):
 				if r := rel(to); !allowed(from, r) {
 					t.Errorf("%s imports %s, which the layering of STYLE.md forbids", path, r)
