@@ -15,8 +15,9 @@ type Update struct {
 	Key           bool
 	Seq           uint32
 	Width, Height int
-	// Rects are the regions repainted by this message, merged where adjacent.
-	// The slice is reused by the next Decode.
+	// Rects are the regions repainted by this message, merged where adjacent
+	// (none if it only saved tiles into the long-term picture). The slice is
+	// reused by the next Decode.
 	Rects []image.Rectangle
 }
 
@@ -27,6 +28,8 @@ type Decoder struct {
 	maxMessage int
 
 	img     *image.RGBA
+	long    []byte // the long-term picture (FORMAT.md), RGBA, stride of img
+	key     bool   // the message being painted is a key frame
 	chunks  [MaxChunks]chunkHeader
 	nchunks int
 	phase   int
@@ -58,6 +61,8 @@ type decRecord struct {
 	rx, ry, rw, rh int // the painted region, frame coordinates
 	enc            byte
 	copy           bool
+	base           bool // the tile starts from the long-term picture
+	save           bool // the tile is saved into the long-term picture
 	dx, dy         int
 	data           []byte // pixel data of the encoding (JPEG: unused)
 	n              int    // palette: colours; shared: offset of the chunk's palette in pals
@@ -101,7 +106,7 @@ func (d *Decoder) Close() error {
 	d.closed = true
 	d.pool.close()
 	d.zdec.Close()
-	d.img, d.raw, d.recs, d.pals, d.snap, d.lossy, d.rects, d.jpegs, d.jdecs = nil, nil, nil, nil, nil, nil, nil, nil, nil
+	d.img, d.long, d.raw, d.recs, d.pals, d.snap, d.lossy, d.rects, d.jpegs, d.jdecs = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	return nil
 }
 
@@ -161,16 +166,21 @@ func (d *Decoder) decode(msg []byte) (Update, error) {
 	// Valid: now the picture may change.
 	if h.Key && (d.img == nil || d.img.Rect.Dx() != h.Width || d.img.Rect.Dy() != h.Height) {
 		d.img = image.NewRGBA(image.Rect(0, 0, h.Width, h.Height))
+		d.long = make([]byte, len(d.img.Pix))
 	}
+	d.key = h.Key
 	d.takeCopySources()
-	// Chunks paint disjoint tiles and copies read the sources taken aside:
+	// Chunks paint disjoint tiles, copies read the sources taken aside, and
+	// a record reads and writes only its own tile of the long-term picture:
 	// paint the chunks in parallel.
 	d.nchunks = h.Chunks
 	d.phase = decPhasePaint
 	d.pool.run(h.Chunks)
 	d.rects = d.rects[:0]
 	for i := range d.recs {
-		d.addRect(&d.recs[i])
+		if !d.recs[i].save {
+			d.addRect(&d.recs[i])
+		}
 	}
 	d.rects = mergeRows(d.rects)
 	d.seq = h.Seq
@@ -330,12 +340,23 @@ func (d *Decoder) parseChunk(st *parseState, p, blob []byte, tiles int) error {
 		var r decRecord
 		r.x0, r.y0, r.tw, r.th = tileRect(idx, st.tilesX, w, h)
 		r.enc = op & opEncMask
+		if r.enc == encSave {
+			// A save is the op byte alone, and only in a delta (a key frame
+			// sets the whole long-term picture).
+			if op != encSave || st.h.Key {
+				return fmt.Errorf("%w: tile %d: bad save operation %#02x", ErrCorrupt, idx, op)
+			}
+			r.save = true
+			d.recs = append(d.recs, r)
+			continue
+		}
+		r.base = op&opBase != 0
 		copyOp := op&(opCopy|opCopySame) != 0
-		if r.enc >= numEnc || op&(opCopy|opCopySame) == opCopy|opCopySame || op&opCopyRect != 0 && !copyOp {
+		if op&(opCopy|opCopySame) == opCopy|opCopySame || op&opCopyRect != 0 && !copyOp {
 			return fmt.Errorf("%w: tile %d: bad operation %#02x", ErrCorrupt, idx, op)
 		}
-		if st.h.Key && (copyOp || op&opSubRect != 0 || r.enc == encKeep) {
-			return fmt.Errorf("%w: tile %d: key frame tile copies or paints part of a tile", ErrCorrupt, idx)
+		if st.h.Key && (copyOp || r.base || op&opSubRect != 0 || r.enc == encKeep) {
+			return fmt.Errorf("%w: tile %d: key frame tile copies, starts from the long-term picture or paints part of a tile", ErrCorrupt, idx)
 		}
 		switch {
 		case op&opCopy != 0:
@@ -384,8 +405,8 @@ func (d *Decoder) parseChunk(st *parseState, p, blob []byte, tiles int) error {
 			}
 			r.rx, r.ry, r.rw, r.rh = r.x0+x, r.y0+y, rw, rh
 		}
-		if r.enc == encKeep && (!r.copy || op&opSubRect != 0) {
-			return fmt.Errorf("%w: tile %d: keep without a copy, or with a region", ErrCorrupt, idx)
+		if r.enc == encKeep && (!r.copy && !r.base || op&opSubRect != 0) {
+			return fmt.Errorf("%w: tile %d: keep without a copy or BASE, or with a region", ErrCorrupt, idx)
 		}
 		var err error
 		p, blob, err = d.parseData(st, &r, p, blob)
@@ -595,9 +616,17 @@ func (d *Decoder) takeCopySources() {
 	}
 }
 
-// paint draws one validated record.
+// paint draws one validated record, and keeps the long-term picture: a key
+// frame's tiles and saved tiles are copied into it.
 func (d *Decoder) paint(r *decRecord) {
 	pix, stride := d.img.Pix, d.img.Stride
+	if r.save {
+		copyTile(d.long, pix, stride, r)
+		return
+	}
+	if r.base {
+		copyTile(pix, d.long, stride, r)
+	}
 	if r.copy {
 		src := d.snap[r.snapOff : r.snapOff+r.cw*r.ch*4]
 		for y := range r.ch {
@@ -623,13 +652,27 @@ func (d *Decoder) paint(r *decRecord) {
 			copy(pix[o:o+r.rw*4], src[y*r.rw*4:])
 		}
 	}
+	if d.key {
+		copyTile(d.long, pix, stride, r)
+	}
+}
+
+// copyTile copies the tile of r from src to dst, two pictures of the same
+// layout.
+func copyTile(dst, src []byte, stride int, r *decRecord) {
+	for y := r.y0; y < r.y0+r.th; y++ {
+		o := y*stride + r.x0*4
+		copy(dst[o:o+r.tw*4], src[o:o+r.tw*4])
+	}
 }
 
 // addRect records the rectangle a record repainted, joining it to the
 // previous one when they touch in the same row of tiles.
 func (d *Decoder) addRect(r *decRecord) {
 	rect := image.Rect(r.rx, r.ry, r.rx+r.rw, r.ry+r.rh)
-	if r.copy {
+	if r.base {
+		rect = image.Rect(r.x0, r.y0, r.x0+r.tw, r.y0+r.th)
+	} else if r.copy {
 		c := image.Rect(r.cx, r.cy, r.cx+r.cw, r.cy+r.ch)
 		if r.enc == encKeep {
 			rect = c

@@ -37,6 +37,7 @@ type Encoder struct {
 	format         PixelFormat
 	tilesX, tilesY int
 	prev           []byte     // previous frame as the viewer has it (exactly, where not lossy), stride width*4
+	long           []byte     // the long-term picture as the viewer has it (exactly, where not longLossy), as prev
 	tiles          []tileInfo // per tile
 	changed        []bool     // per tile, this Encode
 	candidate      []bool     // per tile, touched by Damage
@@ -54,7 +55,9 @@ type Encoder struct {
 	last    time.Time    // Time of the previous Encode
 	now     int64        // Time of this Encode, UnixNano
 	q       int          // quality of this Encode
+	frame   uint32       // Encode calls, for how long tiles stay unchanged
 	seq     uint32
+	key     bool // this message is a key frame
 	needKey bool
 	closed  bool
 }
@@ -67,6 +70,14 @@ type tileInfo struct {
 	lossy          bool   // the viewer shows an approximation
 	since          int64  // UnixNano of the last change
 	jpegSeq        uint32 // seq+1 of the last message that sent it as JPEG
+
+	// The long-term picture (longterm.go).
+	changedAt uint32 // frame of the last change
+	inLong    bool   // the viewer's long-term tile equals its picture's
+	moved     bool   // the last change copied content from elsewhere
+	longLossy bool   // the viewer's long-term tile is an approximation
+	noSave    bool   // not worth saving until it changes again
+	save      bool   // this message saves it
 }
 
 // tileJob is one record to write.
@@ -77,9 +88,11 @@ type tileJob struct {
 	copy           bool
 	crect          bool  // the copy covers only cx, cy, cw, ch
 	cx, cy, cw, ch uint8 // tile coordinates
-	keep           bool  // copy only: no region to paint
+	keep           bool  // copy or BASE only: no region to paint
 	refine         bool  // lossless re-send of a lossy tile
 	srcLossy       bool  // the copy source includes lossy tiles
+	base           bool  // the tile starts from the long-term picture
+	save           bool  // save record: nothing painted, the tile goes into the long-term picture
 	dx, dy         int32
 }
 
@@ -88,7 +101,7 @@ const (
 	phaseDiff   = iota // task = tile row
 	phaseEncode        // task = chunk
 	phaseUpdate        // task = chunk: copy its tiles into prev
-	phaseMotion        // task = tile row: choose copies
+	phaseChoose        // task = tile row: choose copies and long-term records
 )
 
 // NewEncoder returns an Encoder whose first message is a key frame. Close
@@ -133,7 +146,7 @@ func (e *Encoder) Close() error {
 	}
 	e.closed = true
 	e.pool.close()
-	e.prev, e.tiles, e.changed, e.candidate, e.jobs, e.chunks, e.workers = nil, nil, nil, nil, nil, nil, nil
+	e.prev, e.long, e.tiles, e.changed, e.candidate, e.jobs, e.chunks, e.workers = nil, nil, nil, nil, nil, nil, nil, nil
 	return e.zenc.Close()
 }
 
@@ -165,6 +178,8 @@ func (e *Encoder) Encode(dst []byte, img Image, key bool) ([]byte, error) {
 		dt = 0
 	}
 	e.last, e.now = now, now.UnixNano()
+	e.frame++
+	e.key = key
 	e.q = int(e.quality.Load())
 	e.img = img
 	defer func() { e.img = Image{} }() // do not keep the caller's pixels
@@ -179,6 +194,7 @@ func (e *Encoder) Encode(dst []byte, img Image, key bool) ([]byte, error) {
 			}
 		} else {
 			e.motion.find(e)
+			e.choose()
 			e.plan(dt)
 		}
 	}
@@ -209,14 +225,17 @@ func (e *Encoder) resize(w, h int, f PixelFormat) {
 	e.tilesX, e.tilesY = tileGrid(w, h)
 	n := e.tilesX * e.tilesY
 	if cap(e.prev) >= w*h*4 {
-		e.prev = e.prev[:w*h*4]
+		e.prev, e.long = e.prev[:w*h*4], e.long[:w*h*4]
 	} else {
-		e.prev = make([]byte, w*h*4)
+		e.prev, e.long = nil, nil // let them go before allocating anew
+		e.prev, e.long = make([]byte, w*h*4), make([]byte, w*h*4)
 	}
 	if cap(e.tiles) >= n {
 		e.tiles, e.changed, e.candidate = e.tiles[:n], e.changed[:n], e.candidate[:n]
+		e.motion.found = e.motion.found[:n]
 	} else {
 		e.tiles, e.changed, e.candidate = make([]tileInfo, n), make([]bool, n), make([]bool, n)
+		e.motion.found = make([]tileMotion, n)
 	}
 	clear(e.tiles)
 	e.lossyN = 0
@@ -231,7 +250,7 @@ func (e *Encoder) planKey() {
 		e.jobs = append(e.jobs, tileJob{index: int32(i)})
 	}
 	for i := range e.tiles {
-		e.tiles[i] = tileInfo{since: e.now}
+		e.tiles[i] = tileInfo{since: e.now, changedAt: e.frame}
 	}
 	e.lossyN = 0
 	e.motion.reset()
@@ -248,18 +267,25 @@ func (e *Encoder) plan(dt time.Duration) {
 			if budget > 0 && e.dueRefine(t) {
 				budget--
 				e.jobs = append(e.jobs, tileJob{index: int32(i), refine: true})
+			} else if t.save {
+				t.save = false
+				e.jobs = append(e.jobs, tileJob{index: int32(i), save: true})
 			}
 			continue
 		}
-		t.since = e.now
+		t.since, t.changedAt, t.noSave, t.moved = e.now, e.frame, false, false
 		j := tileJob{index: int32(i)}
 		_, _, tw, th := tileRect(i, e.tilesX, e.width, e.height)
-		if m := e.motion.tile(i); m.ok {
-			j.copy, j.dx, j.dy, j.srcLossy = true, m.dx, m.dy, m.srcLossy
+		if m := e.motion.tile(i); m.ok || m.base {
+			j.base = m.base
 			j.rx, j.ry, j.rw, j.rh = m.x0, m.y0, m.x1-m.x0, m.y1-m.y0
 			j.keep = m.x1 == 0
-			j.cx, j.cy, j.cw, j.ch = m.cx0, m.cy0, m.cx1-m.cx0, m.cy1-m.cy0
-			j.crect = int(j.cw) != tw || int(j.ch) != th
+			if m.ok {
+				t.moved = true
+				j.copy, j.dx, j.dy, j.srcLossy = true, m.dx, m.dy, m.srcLossy
+				j.cx, j.cy, j.cw, j.ch = m.cx0, m.cy0, m.cx1-m.cx0, m.cy1-m.cy0
+				j.crect = int(j.cw) != tw || int(j.ch) != th
+			}
 		} else {
 			j.rx, j.ry, j.rw, j.rh = t.x0, t.y0, t.x1-t.x0, t.y1-t.y0
 		}
@@ -269,6 +295,7 @@ func (e *Encoder) plan(dt time.Duration) {
 }
 
 // planRefine lists only lossy tiles due for refinement (nothing changed).
+// Saves wait for a message with changes: a still screen sends nothing.
 func (e *Encoder) planRefine(dt time.Duration) {
 	e.jobs = e.jobs[:0]
 	if e.lossyN == 0 {

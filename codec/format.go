@@ -53,7 +53,8 @@ const (
 	methodNone = 0
 	methodZstd = 1
 
-	opEncMask  = 0x0F
+	opEncMask  = 0x07
+	opBase     = 1 << 3 // the tile starts from the long-term picture
 	opSubRect  = 1 << 4
 	opCopy     = 1 << 5
 	opCopySame = 1 << 6
@@ -66,10 +67,11 @@ const (
 	encRaw     = 4
 	encJPEG    = 5
 	encPredict = 6
-	numEnc     = 7
+	encSave    = 7 // the whole op byte: save the tile into the long-term picture
 
-	// A record is at least a 1-byte gap and the op byte (a copy of the whole
-	// tile with the previous vector).
+	// A record is at least a 1-byte gap and the op byte (a save, a tile from
+	// the long-term picture, a copy of the whole tile with the previous
+	// vector).
 	minRecord = 2
 	// The most bytes of a record that are not pixel data: gap (indexes are
 	// below 2^20: 3 bytes), op, two 3-byte vector varints (|d| < 2^17), copy

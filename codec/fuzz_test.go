@@ -14,7 +14,10 @@ import (
 
 // fuzzSession records messages that use every encoding: palettes and the
 // shared palette (text), copies and copy rectangles (scrolling, a dragged
-// window), JPEG (a photo, with a quality set) and lossless refinement.
+// window), JPEG (a photo, with a quality set), lossless refinement, and the
+// long-term picture: a window dragged away, a still screen, typing (which
+// carries the saves of the settled tiles) and the window dragged back and
+// away again over what was saved (BASE records, alone and under copies).
 func fuzzSession(t testing.TB) [][]byte {
 	d, photoRect := photoDesktop(330, 220, 31)
 	fr := toFrame(d.img, BGRA)
@@ -23,7 +26,7 @@ func fuzzSession(t testing.TB) [][]byte {
 	defer enc.Close()
 	var msgs [][]byte
 	now := time.Unix(1, 0)
-	for i := range 9 {
+	for i := range 22 {
 		switch {
 		case i == 0:
 		case i < 3:
@@ -34,8 +37,14 @@ func fuzzSession(t testing.TB) [][]byte {
 		case i < 7:
 			draw.Draw(d.img, photoRect, photo(photoRect.Dx(), photoRect.Dy(), uint64(i)), image.Point{}, draw.Src)
 			fr.setRect(d.img, photoRect)
+		case i == 9, i == 21:
+			fr.setRect(d.img, d.moveEdit(-70, 0))
+		case i == 19:
+			fr.setRect(d.img, d.typeAt(0))
+		case i == 20:
+			fr.setRect(d.img, d.moveEdit(70, 0))
 		default:
-			now = now.Add(time.Second) // still: refinement
+			now = now.Add(time.Second) // still: refinement, tiles settle
 		}
 		img := fr.Image
 		img.Time = now
@@ -64,14 +73,23 @@ func FuzzDecode(f *testing.F) {
 	f.Add(mustHex(exampleKey))
 	f.Add(mustHex(exampleDelta))
 	f.Add(mustHex(exampleCopy))
+	f.Add(mustHex(exampleSave))
+	f.Add(mustHex(exampleBase))
 	f.Add([]byte("DH\x02"))
 
+	// The example's deltas (65x2) are mutated on top of its key frame,
+	// the session's on top of its own, each with its seq patched.
+	exKey := mustHex(exampleKey)
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		d, err := NewDecoder(WithMaxPixels(1<<18), WithMaxMessage(1<<20), WithDecoderConcurrency(1))
 		require.NoError(t, err)
 		defer d.Close()
 		checkDecode(t, d, msg)
-		_, err = d.Decode(msgs[0])
+		key := msgs[0]
+		if len(msg) >= HeaderSize && msg[8] == exKey[8] && msg[10] == exKey[10] {
+			key = exKey
+		}
+		_, err = d.Decode(key)
 		require.NoError(t, err)
 		if len(msg) >= HeaderSize {
 			msg = bytes.Clone(msg)
@@ -83,9 +101,10 @@ func FuzzDecode(f *testing.F) {
 
 // checkDecode decodes msg and checks what must hold whatever the bytes.
 func checkDecode(t *testing.T, d *Decoder, msg []byte) {
-	var before []byte
+	var before, long []byte
 	if d.Image() != nil {
 		before = append(before, d.Image().Pix...)
+		long = append(long, d.long...)
 	}
 	h, herr := ReadHeader(msg)
 	u, err := d.Decode(msg)
@@ -95,6 +114,7 @@ func checkDecode(t *testing.T, d *Decoder, msg []byte) {
 			require.Nil(t, d.Image())
 		} else {
 			require.True(t, bytes.Equal(before, d.Image().Pix), "a failed message changed the picture")
+			require.True(t, bytes.Equal(long, d.long), "a failed message changed the long-term picture")
 		}
 		return
 	}
@@ -105,7 +125,16 @@ func checkDecode(t *testing.T, d *Decoder, msg []byte) {
 	require.NotNil(t, img)
 	bounds := image.Rect(0, 0, h.Width, h.Height)
 	require.Equal(t, bounds, img.Rect)
-	require.NotEmpty(t, u.Rects)
+	require.Len(t, d.long, len(img.Pix))
+	saves := 0
+	for _, r := range d.recs {
+		if r.save {
+			saves++
+		}
+	}
+	if saves < len(d.recs) {
+		require.NotEmpty(t, u.Rects) // only saves repaint nothing
+	}
 	for _, r := range u.Rects {
 		require.True(t, r.In(bounds) && !r.Empty(), "rect %v outside %v", r, bounds)
 	}
@@ -203,6 +232,20 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 		encode()
 		exact()
+
+		// The long-term picture: still frames let the tiles settle, a
+		// change of one pixel carries their saves, then the first picture
+		// comes back (from L where it still holds it).
+		for range saveAfter {
+			encode()
+		}
+		r, g, b := fr.rgb(0, 0)
+		fr.set(0, 0, r^0x80, g, b)
+		encode()
+		exact()
+		copy(fr.Pix, old.Pix)
+		encode()
+		exact()
 	})
 }
 
@@ -224,7 +267,8 @@ func rawKeyFrame(w, h int) []byte {
 // TestFuzzSeedsCoverEncodings makes sure FuzzDecode starts from messages
 // with every encoding and operation.
 func TestFuzzSeedsCoverEncodings(t *testing.T) {
-	msgs := append(fuzzSession(t), rawKeyFrame(130, 70))
+	msgs := append(fuzzSession(t), rawKeyFrame(130, 70), mustHex(exampleKey), mustHex(exampleDelta),
+		mustHex(exampleCopy), mustHex(exampleSave), mustHex(exampleBase))
 	d, err := NewDecoder()
 	require.NoError(t, err)
 	defer d.Close()
@@ -233,7 +277,16 @@ func TestFuzzSeedsCoverEncodings(t *testing.T) {
 		_, err := d.Decode(m)
 		require.NoError(t, err)
 		for _, r := range d.recs {
-			seen[[]string{"keep", "solid", "palette", "shared", "raw", "jpeg", "predicted"}[r.enc]] = true
+			seen[[]string{"keep", "solid", "palette", "shared", "raw", "jpeg", "predicted", "save"}[r.enc]] = true
+			if r.base {
+				seen["base"] = true
+				if r.copy {
+					seen["baseCopy"] = true
+				}
+				if r.enc != encKeep {
+					seen["basePaint"] = true
+				}
+			}
 			if r.copy {
 				seen["copy"] = true
 				if r.cw != r.tw || r.ch != r.th {
@@ -248,7 +301,8 @@ func TestFuzzSeedsCoverEncodings(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"keep", "solid", "palette", "shared", "raw", "jpeg", "predicted", "copy", "copyRect", "region"} {
+	for _, k := range []string{"keep", "solid", "palette", "shared", "raw", "jpeg", "predicted", "copy", "copyRect", "region",
+		"save", "base", "baseCopy", "basePaint"} {
 		require.True(t, seen[k], "no %s record in the fuzz seeds (%v)", k, seen)
 	}
 }

@@ -71,11 +71,13 @@ type tileVecCount struct {
 	n int
 }
 
-// tileMotion is the copy chosen for one tile: the vector, the copied
-// rectangle (tile coordinates, max exclusive) and the bounding box of what
-// is still wrong after it (x1 == 0: nothing).
+// tileMotion is the copy chosen for one tile: whether it starts from the
+// long-term picture (base), the vector, the copied rectangle (tile
+// coordinates, max exclusive) and the bounding box of what is still wrong
+// after them (x1 == 0: nothing).
 type tileMotion struct {
-	ok                 bool
+	ok                 bool // a copy
+	base               bool
 	srcLossy           bool
 	dx, dy             int32
 	cx0, cy0, cx1, cy1 uint8
@@ -84,7 +86,7 @@ type tileMotion struct {
 
 func (m *motion) reset() { m.any, m.nlast = false, 0 }
 
-// tile returns the copy chosen for tile i.
+// tile returns the copy (or base) chosen for tile i.
 func (m *motion) tile(i int) tileMotion {
 	if !m.any {
 		return tileMotion{}
@@ -92,10 +94,11 @@ func (m *motion) tile(i int) tileMotion {
 	return m.found[i]
 }
 
-// find looks for copies for the changed tiles of e (e.changed, e.tiles
-// bounding boxes, e.prev, e.img).
+// find looks for candidate vectors for the changed tiles of e (e.changed,
+// e.tiles bounding boxes, e.prev, e.img); Encoder.choose tries them.
 func (m *motion) find(e *Encoder) {
 	m.any = false
+	m.ncands = 0
 	n := 0
 	bx0, by0, bx1, by1 := e.tilesX, e.tilesY, -1, -1
 	for i, c := range e.changed {
@@ -110,28 +113,20 @@ func (m *motion) find(e *Encoder) {
 	if n < 2 {
 		return
 	}
-	m.ncands = 0
 	for _, v := range m.last[:m.nlast] {
 		m.addCandidate(v)
 	}
 	m.vote(e, n, bx0*TileSize, by0*TileSize, min((bx1+1)*TileSize, e.width), min((by1+1)*TileSize, e.height))
-	if m.ncands == 0 {
-		return
-	}
-	if cap(m.found) < len(e.changed) {
-		m.found = make([]tileMotion, len(e.changed))
-	}
-	m.found = m.found[:len(e.changed)]
-	e.phase = phaseMotion
-	e.pool.run(e.tilesY)
+}
 
-	// Remember the vectors that won, most used first, for the next message.
+// remember keeps the vectors that won, most used first, for the next
+// message.
+func (m *motion) remember(e *Encoder) {
 	m.used = m.used[:0]
 	for i, c := range e.changed {
 		if !c || !m.found[i].ok {
 			continue
 		}
-		m.any = true
 		v := vec{m.found[i].dx, m.found[i].dy}
 		k := 0
 		for k < len(m.used) && m.used[k].v != v {
@@ -300,34 +295,40 @@ func (m *motion) addVote(v vec) {
 // chooseRow picks the copy for every changed tile of tile row ty: the
 // candidate that leaves the smallest area to paint, if smaller than painting
 // the change in place. Whole-tile copies of every candidate are tried first
-// (a few vectorised row compares each); a copy of part of the tile only with
-// the candidate that did best, as it costs a pass over the pixels.
+// (a few vectorised row compares each), then copies of part of the tile
+// (bestPartial), then the long-term picture (chooseBase); unchanged tiles
+// are considered for saving (checkSave).
 func (e *Encoder) chooseRow(ty int) {
 	m := &e.motion
 	for tx := range e.tilesX {
 		i := ty*e.tilesX + tx
 		m.found[i] = tileMotion{}
+		t := &e.tiles[i]
 		if !e.changed[i] {
+			if e.saveDue(t) {
+				e.checkSave(i)
+			}
 			continue
 		}
-		t := &e.tiles[i]
 		x0, y0, tw, th := tileRect(i, e.tilesX, e.width, e.height)
 		inPlace := int(t.x1-t.x0) * int(t.y1-t.y0)
-		bestCost, bestV, partialV, partialCost := inPlace, -1, 0, 1<<30
+		bestCost, bestV := inPlace, -1
 		var best tileMotion
+		// What the whole-tile copy of each candidate leaves wrong, or a
+		// bound of it, ranks the candidates for copies of part of the tile.
+		var score [len(m.cands)]int
 		for k, v := range m.cands[:m.ncands] {
 			sx, sy := x0+int(v.dx), y0+int(v.dy)
+			score[k] = tw*th + 1
 			if sx < 0 || sy < 0 || sx+tw > e.width || sy+th > e.height {
 				continue
 			}
-			if e.residualAtLeast(x0, y0, sx, sy, tw, th, bestCost) {
+			if score[k] = e.residualBound(e.prev, x0, y0, sx, sy, tw, th); score[k] >= bestCost {
 				continue
 			}
-			r := e.residual(x0, y0, sx, sy, tw, th)
+			r := e.residual(e.prev, x0, y0, sx, sy, tw, th)
 			cost := int(r.x1-r.x0) * int(r.y1-r.y0)
-			if cost < partialCost {
-				partialV, partialCost = k, cost
-			}
+			score[k] = cost
 			if cost < bestCost {
 				r.cx1, r.cy1 = uint8(tw), uint8(th)
 				best, bestCost, bestV = r, cost, k
@@ -339,48 +340,107 @@ func (e *Encoder) chooseRow(ty int) {
 		// A tile sent as JPEG in the previous message that changes again is
 		// video: whole-tile copies catch camera pans, copies of parts do
 		// not pay for their cost there.
+		var order [len(m.cands)]int8
+		tries := 0
 		if bestCost > 0 && m.ncands > 0 && t.jpegSeq != e.seq {
-			v := m.cands[partialV]
-			if r, cost := e.partialCopy(x0, y0, x0+int(v.dx), y0+int(v.dy), t, bestCost); cost < bestCost {
-				best, bestCost, bestV = r, cost, partialV
+			tries = m.ncands
+			rank(order[:tries], score[:tries])
+			roi := [4]int{int(t.x0), int(t.y0), int(t.x1), int(t.y1)}
+			if r, cost, k := e.bestPartial(e.prev, roi, x0, y0, order[:tries], bestCost); cost < bestCost {
+				best, bestCost, bestV = r, cost, k
 			}
 		}
-		if bestV < 0 || bestCost >= inPlace {
-			continue
+		if bestV >= 0 && bestCost < inPlace {
+			v := m.cands[bestV]
+			best.ok, best.dx, best.dy = true, v.dx, v.dy
+			best.srcLossy = e.lossyAt(x0+int(v.dx)+int(best.cx0), y0+int(v.dy)+int(best.cy0), int(best.cx1-best.cx0), int(best.cy1-best.cy0))
+			m.found[i] = best
+		} else {
+			bestCost = inPlace
 		}
-		v := m.cands[bestV]
-		best.ok, best.dx, best.dy = true, v.dx, v.dy
-		best.srcLossy = e.lossyAt(x0+int(v.dx)+int(best.cx0), y0+int(v.dy)+int(best.cy0), int(best.cx1-best.cx0), int(best.cy1-best.cy0))
-		m.found[i] = best
+		if bestCost > 0 && !t.inLong {
+			e.chooseBase(i, bestCost, order[:tries])
+		}
 	}
+}
+
+// rank orders the candidate indexes by score, lowest first.
+func rank(order []int8, score []int) {
+	for k := range order {
+		order[k] = int8(k)
+		for j := k; j > 0 && score[order[j]] < score[order[j-1]]; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+}
+
+// bestPartial tries partialCopy with the candidates of order and returns
+// the best result, its cost and candidate. At a window's edge every
+// whole-tile copy fails, the window's vector usually least but not always
+// (rows the window left plain match any vector), so all are tried, best
+// ranked first; the sample rows of partialCopy reject a wrong one at a
+// small fraction of the cost of a pass.
+func (e *Encoder) bestPartial(ref []byte, roi [4]int, x0, y0 int, order []int8, limit int) (tileMotion, int, int) {
+	m := &e.motion
+	var best tileMotion
+	bestK := -1
+	for _, k8 := range order {
+		k := int(k8)
+		v := m.cands[k]
+		if r, cost := e.partialCopy(ref, roi, x0, y0, x0+int(v.dx), y0+int(v.dy), limit); cost < limit {
+			best, limit, bestK = r, cost, k
+			if cost == 0 {
+				break
+			}
+		}
+	}
+	return best, limit, bestK
 }
 
 // pix32 returns pixel i of a row (4th byte cleared).
 func pix32(row []byte, i int) uint32 { return binary.LittleEndian.Uint32(row[i*4:]) & mask24 }
 
-// partialCopy finds the rectangle C of the change of tile (x0, y0) that the
-// previous frame at (sx, sy) (the tile's origin moved) fixes, and the
-// bounding box of what is wrong after copying C and keeping the rest, unless
-// that is sure to be limit pixels or more.
-func (e *Encoder) partialCopy(x0, y0, sx, sy int, t *tileInfo, limit int) (tileMotion, int) {
+// partialCopy finds the rectangle C, within the rectangle roi of the tile
+// at (x0, y0) (tile coordinates, max exclusive), of the pixels that differ
+// from ref (what the tile shows without the copy: prev, or the long-term
+// picture under BASE) and that the previous frame at (sx, sy) (the tile's
+// origin moved) fixes. It returns C and the bounding box of what is wrong
+// after copying C and taking ref elsewhere in roi, unless that is sure to
+// be limit pixels or more. Pixels outside roi must equal ref.
+func (e *Encoder) partialCopy(ref []byte, roi [4]int, x0, y0, sx, sy, limit int) (tileMotion, int) {
 	const none = 1 << 30
 	img := &e.img
 	w4 := e.width * 4
-	// The part of the change whose source lies in the frame.
-	xa, xb := max(int(t.x0), -sx), min(int(t.x1), e.width-sx)
-	ya, yb := max(int(t.y0), -sy), min(int(t.y1), e.height-sy)
+	// The part of roi whose source lies in the frame.
+	xa, xb := max(roi[0], -sx), min(roi[2], e.width-sx)
+	ya, yb := max(roi[1], -sy), min(roi[3], e.height-sy)
 	if xa >= xb || ya >= yb {
 		return tileMotion{}, none
 	}
 	rows := func(y int) (cur, in, src []byte) {
 		cur = img.Pix[(y0+y)*img.Stride+(x0+xa)*4 : (y0+y)*img.Stride+(x0+xb)*4]
-		in = e.prev[(y0+y)*w4+(x0+xa)*4 : (y0+y)*w4+(x0+xb)*4]
+		in = ref[(y0+y)*w4+(x0+xa)*4 : (y0+y)*w4+(x0+xb)*4]
 		src = e.prev[(sy+y)*w4+(sx+xa)*4 : (sy+y)*w4+(sx+xb)*4]
 		return
 	}
 	fixes := func(cur, in, src []byte, i int) bool {
 		c := pix32(cur, i)
 		return c != pix32(in, i) && c == pix32(src, i)
+	}
+	// A wrong vector matches no pixel here and there but in plain areas:
+	// every 4th pixel of the sample rows below tells most at once.
+	some := false
+	for k := 0; k < 4 && !some; k++ {
+		cur, _, src := rows(ya + (yb-ya-1)*k/3)
+		for i := 0; i < xb-xa; i += 4 {
+			if pix32(cur, i) == pix32(src, i) {
+				some = true
+				break
+			}
+		}
+	}
+	if !some {
+		return tileMotion{}, none
 	}
 	// Most candidates explain nothing (video, a wrong vector) but pixels
 	// here and there by chance; moved content matches on whole areas. Four
@@ -416,39 +476,62 @@ func (e *Encoder) partialCopy(x0, y0, sx, sy int, t *tileInfo, limit int) (tileM
 		wy0 >= 0 && (wx1-wx0+1)*(wy1-wy0+1) >= limit {
 		return tileMotion{}, none
 	}
+	// C's bounding box: per row, the first and the last pixel it fixes.
 	cx0, cy0, cx1, cy1 := 255, 255, 0, 0
 	for y := ya; y < yb; y++ {
 		cur, in, src := rows(y)
-		for i := range xb - xa {
+		if equalRGB(cur, in) {
+			continue // nothing to fix
+		}
+		n, l := xb-xa, -1
+		for i := range n {
 			if fixes(cur, in, src, i) {
-				cx0, cx1 = min(cx0, xa+i), max(cx1, xa+i+1)
-				cy0, cy1 = min(cy0, y), y+1
+				l = i
+				break
 			}
 		}
+		if l < 0 {
+			continue
+		}
+		r := l
+		for i := n - 1; i > l; i-- {
+			if fixes(cur, in, src, i) {
+				r = i
+				break
+			}
+		}
+		cx0, cx1 = min(cx0, xa+l), max(cx1, xa+r+1)
+		cy0, cy1 = min(cy0, y), y+1
 	}
 	// What is wrong after the copy: in C where the source differs, outside
-	// C where the tile changed.
+	// C where the tile differs from ref. Rows are compared in up to three
+	// spans, word by word.
 	rx0, ry0, rx1, ry1 := 255, 255, 0, 0
-	for y := int(t.y0); y < int(t.y1); y++ {
+	for y := roi[1]; y < roi[3]; y++ {
 		cur := img.Pix[(y0+y)*img.Stride+x0*4:]
-		in := e.prev[(y0+y)*w4+x0*4:]
-		inRow := y >= cy0 && y < cy1
-		var src []byte // the source of C's row: column x at x-cx0
-		if inRow {
-			src = e.prev[(sy+y)*w4+(sx+cx0)*4:]
+		in := ref[(y0+y)*w4+x0*4:]
+		lo, hi := 1<<30, -1
+		span := func(a, b int, cur, other []byte) { // pixels a..b-1 of the tile, other starting at a
+			if a >= b {
+				return
+			}
+			if f, l, ok := diffSpan(cur[a*4:b*4], other[:(b-a)*4]); ok {
+				lo, hi = min(lo, a+f), max(hi, a+l)
+			}
 		}
-		for x := int(t.x0); x < int(t.x1); x++ {
-			c := pix32(cur, x)
-			var wrong bool
-			if inRow && x >= cx0 && x < cx1 {
-				wrong = c != pix32(src, x-cx0)
-			} else {
-				wrong = c != pix32(in, x)
+		if y >= cy0 && y < cy1 {
+			a, b := max(roi[0], cx0), min(roi[2], cx1)
+			span(roi[0], min(roi[2], cx0), cur, in[roi[0]*4:])
+			if a < b {
+				span(a, b, cur, e.prev[(sy+y)*w4+(sx+a)*4:])
 			}
-			if wrong {
-				rx0, rx1 = min(rx0, x), max(rx1, x+1)
-				ry0, ry1 = min(ry0, y), y+1
-			}
+			span(max(roi[0], cx1), roi[2], cur, in[max(roi[0], cx1)*4:])
+		} else {
+			span(roi[0], roi[2], cur, in[roi[0]*4:])
+		}
+		if hi >= 0 {
+			rx0, rx1 = min(rx0, lo), max(rx1, hi+1)
+			ry0, ry1 = min(ry0, y), y+1
 		}
 	}
 	r := tileMotion{cx0: uint8(cx0), cy0: uint8(cy0), cx1: uint8(cx1), cy1: uint8(cy1)}
@@ -459,35 +542,37 @@ func (e *Encoder) partialCopy(x0, y0, sx, sy int, t *tileInfo, limit int) (tileM
 	return r, (rx1 - rx0) * (ry1 - ry0)
 }
 
-// residualAtLeast reports, from the first and last rows alone, whether the
-// copy of the tile from (sx, sy) leaves limit pixels or more wrong: when
-// both rows differ, the bounding box spans every row. Most wrong vectors
-// (and video, where nothing copies exactly) stop here.
-func (e *Encoder) residualAtLeast(x0, y0, sx, sy, tw, th, limit int) bool {
+// residualBound bounds from below, from the first and last rows alone, the
+// area the copy of the tile from (sx, sy) of src (prev, or the long-term
+// picture) leaves wrong: when both rows differ, the bounding box spans
+// every row. Most wrong vectors (and video, where nothing copies exactly)
+// are rejected on it.
+func (e *Encoder) residualBound(src []byte, x0, y0, sx, sy, tw, th int) int {
 	img := &e.img
 	w4 := e.width * 4
 	lo, hi := tw, -1
 	for _, y := range [2]int{0, th - 1} {
 		cur := img.Pix[(y0+y)*img.Stride+x0*4 : (y0+y)*img.Stride+(x0+tw)*4]
-		old := e.prev[(sy+y)*w4+sx*4 : (sy+y)*w4+(sx+tw)*4]
+		old := src[(sy+y)*w4+sx*4 : (sy+y)*w4+(sx+tw)*4]
 		first, last, ok := diffSpan(cur, old)
 		if !ok {
-			return false
+			return 0
 		}
 		lo, hi = min(lo, first), max(hi, last)
 	}
-	return (hi-lo+1)*th >= limit
+	return (hi - lo + 1) * th
 }
 
-// residual compares the tw x th tile of the image at (x0, y0) with the
-// previous frame at (sx, sy) and returns the bounding box of what differs.
-func (e *Encoder) residual(x0, y0, sx, sy, tw, th int) tileMotion {
+// residual compares the tw x th tile of the image at (x0, y0) with src
+// (prev, or the long-term picture) at (sx, sy) and returns the bounding box
+// of what differs.
+func (e *Encoder) residual(src []byte, x0, y0, sx, sy, tw, th int) tileMotion {
 	img := &e.img
 	w4 := e.width * 4
 	var r tileMotion
 	for y := range th {
 		cur := img.Pix[(y0+y)*img.Stride+x0*4 : (y0+y)*img.Stride+(x0+tw)*4]
-		old := e.prev[(sy+y)*w4+sx*4 : (sy+y)*w4+(sx+tw)*4]
+		old := src[(sy+y)*w4+sx*4 : (sy+y)*w4+(sx+tw)*4]
 		if bytes.Equal(cur, old) {
 			continue
 		}

@@ -155,8 +155,9 @@ const (
 
 // WithMaxPixels sets the largest frame (width*height) the decoder accepts; larger
 // frames are refused with ErrTooLarge before anything is allocated. The decoder
-// may use up to about 15 bytes per pixel of this limit (framebuffer, one
-// decompressed message, copy sources and decoded JPEG regions). Default 8192*8192; range 1..1<<28.
+// may use up to about 19 bytes per pixel of this limit (framebuffer,
+// long-term picture, one decompressed message, copy sources and decoded JPEG
+// regions). Default 8192*8192; range 1..1<<28.
 func WithMaxPixels(n int) DecoderOption {
 	return func(o *decoderOptions) error {
 		if n < 1 || n > maxMaxPixels {

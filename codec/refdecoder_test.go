@@ -3,7 +3,9 @@ package codec
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"image"
+	"image/draw"
 	"image/jpeg"
 	"testing"
 
@@ -11,22 +13,31 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// refState is what the reference decoder keeps between messages: the
+// picture and the long-term picture L.
+type refState struct{ img, long *image.RGBA }
+
 // refDecode is a second decoder written from FORMAT.md alone, plainly and
-// without validation: it applies a valid message to a copy of prev (nil for a
-// key frame) and returns the picture. JPEG regions are decoded by Go's
+// without validation: it applies a valid message to a copy of prev (zero for
+// a key frame) and returns the new state. JPEG regions are decoded by Go's
 // image/jpeg from the rebuilt file; lossy is true if there were any.
-func refDecode(t *testing.T, prev *image.RGBA, msg []byte) (img *image.RGBA, lossy bool) {
+func refDecode(t testing.TB, prev refState, msg []byte) (next refState, lossy bool) {
 	t.Helper()
 	le := binary.LittleEndian
 	key := msg[3]&1 != 0
 	w, h := int(le.Uint16(msg[8:])), int(le.Uint16(msg[10:]))
 	chunks := int(msg[15])
-	img = image.NewRGBA(image.Rect(0, 0, w, h))
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	long := image.NewRGBA(img.Rect) // L after the message
 	if !key {
-		copy(img.Pix, prev.Pix)
+		copy(img.Pix, prev.img.Pix)
+		copy(long.Pix, prev.long.Pix)
 	}
 	before := image.NewRGBA(img.Rect) // copies read the previous picture
 	copy(before.Pix, img.Pix)
+	longBefore := image.NewRGBA(img.Rect) // BASE reads L before the message
+	copy(longBefore.Pix, long.Pix)
+	var saved []image.Rectangle // tiles to save once the message is applied
 	tilesX := (w + 63) / 64
 	set := func(x, y int, r, g, b byte) {
 		o := img.PixOffset(x, y)
@@ -63,6 +74,18 @@ func refDecode(t *testing.T, prev *image.RGBA, msg []byte) (img *image.RGBA, los
 			p = p[1:]
 			x0, y0 := (index%tilesX)*64, (index/tilesX)*64
 			tw, th := min(64, w-x0), min(64, h-y0)
+			if op == 0x07 { // save
+				saved = append(saved, image.Rect(x0, y0, x0+tw, y0+th))
+				continue
+			}
+			if op&0x08 != 0 { // BASE
+				for y := y0; y < y0+th; y++ {
+					for x := x0; x < x0+tw; x++ {
+						o := longBefore.PixOffset(x, y)
+						set(x, y, longBefore.Pix[o], longBefore.Pix[o+1], longBefore.Pix[o+2])
+					}
+				}
+			}
 			if op&0x20 != 0 {
 				var ux, uy int
 				ux, p = uv(p)
@@ -88,7 +111,7 @@ func refDecode(t *testing.T, prev *image.RGBA, msg []byte) (img *image.RGBA, los
 				p = p[4:]
 			}
 			px := func(i int, r, g, b byte) { set(x0+rx+i%rw, y0+ry+i/rw, r, g, b) }
-			switch op & 15 {
+			switch op & 7 {
 			case 0: // keep
 			case 1:
 				for i := range rw * rh {
@@ -178,34 +201,52 @@ func refDecode(t *testing.T, prev *image.RGBA, msg []byte) (img *image.RGBA, los
 				}
 				p = p[3*rw*rh:]
 			default:
-				t.Fatalf("reference decoder: encoding %d", op&15)
+				t.Fatalf("reference decoder: op %#02x", op)
 			}
 		}
 		require.Empty(t, p, "records left over")
 		require.Empty(t, blob, "blob left over")
 	}
-	return img, lossy
+	if key {
+		copy(long.Pix, img.Pix)
+	}
+	for _, r := range saved {
+		draw.Draw(long, r, img, r.Min, draw.Src)
+	}
+	return refState{img, long}, lossy
+}
+
+// agreeWithRef decodes msg with d and with the reference decoder (ref is the
+// state after the previous messages) and checks that the pictures and the
+// long-term pictures agree: exactly, or within JPEG rounding where regions
+// are lossy (then the reference goes on from d's state).
+func agreeWithRef(t testing.TB, d *Decoder, ref refState, msg []byte, what string) refState {
+	t.Helper()
+	_, err := d.Decode(msg)
+	require.NoError(t, err, what)
+	ref, lossy := refDecode(t, ref, msg)
+	if lossy {
+		require.Greater(t, psnrRGB(ref.img.Pix, d.Image().Pix), 40.0, "%s: JPEG decoders disagree", what)
+		copy(ref.img.Pix, d.Image().Pix) // go on from the same pictures
+		copy(ref.long.Pix, d.long)
+		return ref
+	}
+	require.Equal(t, ref.img.Pix, d.Image().Pix, what)
+	require.Equal(t, ref.long.Pix, d.long, "%s: long-term picture", what)
+	return ref
 }
 
 // TestSecondDecoder decodes sessions that use every encoding with the
 // reference decoder written from FORMAT.md and with Decoder: the pictures
 // agree exactly, or within JPEG rounding where regions are lossy.
 func TestSecondDecoder(t *testing.T) {
-	msgs := append(fuzzSession(t), mustHex(exampleKey), mustHex(exampleDelta), mustHex(exampleCopy), rawKeyFrame(130, 70))
+	msgs := append(fuzzSession(t), mustHex(exampleKey), mustHex(exampleDelta), mustHex(exampleCopy),
+		mustHex(exampleSave), mustHex(exampleBase), rawKeyFrame(130, 70))
 	d, err := NewDecoder()
 	require.NoError(t, err)
 	defer d.Close()
-	var ref *image.RGBA
+	var ref refState
 	for i, m := range msgs {
-		_, err := d.Decode(m)
-		require.NoError(t, err, "message %d", i)
-		var lossy bool
-		ref, lossy = refDecode(t, ref, m)
-		if lossy {
-			require.Greater(t, psnrRGB(ref.Pix, d.Image().Pix), 40.0, "message %d: JPEG decoders disagree", i)
-			copy(ref.Pix, d.Image().Pix) // go on from the same picture
-			continue
-		}
-		require.Equal(t, ref.Pix, d.Image().Pix, "message %d", i)
+		ref = agreeWithRef(t, d, ref, m, fmt.Sprintf("message %d", i))
 	}
 }

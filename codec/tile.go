@@ -109,12 +109,14 @@ func (e *Encoder) task(w, t int) {
 		e.diffRow(t)
 	case phaseEncode:
 		e.encodeChunk(&e.workers[w], &e.chunks[t])
-	case phaseMotion:
+	case phaseChoose:
 		e.chooseRow(t)
 	case phaseUpdate:
 		c := &e.chunks[t]
 		for i := c.first; i < c.end; i++ {
-			e.updatePrev(int(e.jobs[i].index))
+			if !e.jobs[i].save {
+				e.updatePrev(int(e.jobs[i].index))
+			}
 		}
 	}
 }
@@ -176,9 +178,20 @@ func (e *Encoder) encodeChunk(w *worker, c *chunk) {
 		j := &e.jobs[i]
 		c.raw = binary.AppendUvarint(c.raw, uint64(int(j.index)-prev-1))
 		prev = int(j.index)
+		t := &e.tiles[j.index]
+		if j.save {
+			// The tile did not change: prev holds what the viewer shows.
+			c.raw = append(c.raw, encSave)
+			e.copyTile(e.long, e.prev, int(j.index))
+			t.inLong, t.longLossy = true, false
+			continue
+		}
 		opAt := len(c.raw)
 		c.raw = append(c.raw, 0)
 		var op byte
+		if j.base {
+			op |= opBase
+		}
 		if j.copy {
 			if haveVec && j.dx == vdx && j.dy == vdy {
 				op |= opCopySame
@@ -193,10 +206,14 @@ func (e *Encoder) encodeChunk(w *worker, c *chunk) {
 				c.raw = append(c.raw, j.cx, j.cy, j.cw-1, j.ch-1)
 			}
 		}
-		t := &e.tiles[j.index]
-		// What the viewer holds after the copy: the source's state, and the
-		// tile's own outside a partial copy.
-		copied := j.srcLossy || j.crect && t.lossy
+		// What the viewer holds after the copy: the source's state, and
+		// outside a partial copy the tile's own or, with BASE, the long-term
+		// picture's.
+		under := t.lossy
+		if j.base {
+			under = t.longLossy
+		}
+		copied := j.copy && j.srcLossy || (!j.copy || j.crect) && under
 		if e.fuse {
 			// No copy reads the previous frame: bring the tile up to date now
 			// and encode from the copy, which is then in cache.
@@ -214,9 +231,16 @@ func (e *Encoder) encodeChunk(w *worker, c *chunk) {
 				t.jpegSeq = e.seq + 1
 			case !j.sub:
 				t.lossy = false
-			case j.copy:
+			case j.copy || j.base:
 				t.lossy = copied
 			}
+		}
+		// The viewer's picture now equals its long-term tile only if it was
+		// taken from there whole.
+		t.inLong = j.base && j.keep && !j.copy
+		if e.key {
+			e.copyTile(e.long, e.prev, int(j.index))
+			t.inLong, t.longLossy = true, t.lossy
 		}
 	}
 	c.method = methodNone
@@ -336,6 +360,15 @@ func appendColour(dst []byte, c uint32, f PixelFormat) []byte {
 		return append(dst, byte(c>>16), byte(c>>8), byte(c))
 	}
 	return append(dst, byte(c), byte(c>>8), byte(c>>16))
+}
+
+// copyTile copies tile idx between two kept frames (prev, long).
+func (e *Encoder) copyTile(dst, src []byte, idx int) {
+	x0, y0, tw, th := tileRect(idx, e.tilesX, e.width, e.height)
+	w4 := e.width * 4
+	for y := y0; y < y0+th; y++ {
+		copy(dst[y*w4+x0*4:y*w4+(x0+tw)*4], src[y*w4+x0*4:])
+	}
 }
 
 // updatePrev copies tile idx of the image into the kept previous frame.
