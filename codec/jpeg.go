@@ -2,7 +2,7 @@ package codec
 
 import (
 	"encoding/binary"
-	"errors"
+	"math"
 	"math/bits"
 )
 
@@ -15,9 +15,10 @@ import (
 // pixels. jpegFile rebuilds a standard file (for a browser's decoder, or
 // image/jpeg in tests) from a scan.
 //
-// The transforms are the floating-point AAN DCTs of the IJG library
-// (jfdctflt.c, jidctflt.c); the tables come from the JPEG standard and Go's
-// image/jpeg.
+// The encoder's transform is the floating-point AAN DCT of the IJG library
+// (jfdctflt.c); the decoder (jpeg_decode.go) has an integer inverse with
+// shortcuts for sparse blocks. The tables come from the JPEG standard and
+// Go's image/jpeg.
 
 // unzig maps the zig-zag order of coefficients to natural (row-major) order.
 var unzig = [64]uint8{
@@ -160,6 +161,14 @@ var jpegTables = func() (t struct {
 	return t
 }()
 
+// jpegDeadZone widens the interval of AC values that quantise to zero (and
+// shifts the others towards zero) by this fraction of a quantisation step,
+// as libjpeg-style encoders do: a coefficient just above half a step costs
+// more bits than the error it removes. On recorded video at quality 40 it
+// saves 12% of the JPEG bytes for 0.57 dB of PSNR, where lowering the
+// quality to 36 saves 5% for 0.35 dB.
+const jpegDeadZone = 0.2
+
 // aanScale are the AAN DCT's per-frequency scale factors.
 var aanScale = [8]float32{1, 1.387039845, 1.306562965, 1.175875602, 1, 0.785694958, 0.541196100, 0.275899379}
 
@@ -261,11 +270,18 @@ func (e *jpegEncoder) block8(plane []float32, stride, x, y, t int, prevDC int32)
 	fdct(b)
 	div := &e.div[t]
 	var c [64]int32
-	for k := range 64 {
+	// DC rounds to nearest without a branch: |v| < 2048, so v+4096.5 is
+	// positive and truncation is floor.
+	c[0] = int32(b[0]*div[0]+4096.5) - 4096
+	for k := 1; k < 64; k++ {
 		n := unzig[k]
-		// Round to nearest without a branch: |v| < 2048, so v+4096.5 is
-		// positive and truncation is floor.
-		c[k] = int32(b[n]*div[n]+4096.5) - 4096
+		// AC rounds towards zero by jpegDeadZone more than to nearest:
+		// truncate |v| + 0.5 - jpegDeadZone, then restore the sign.
+		v := b[n] * div[n]
+		bits := math.Float32bits(v)
+		sign := int32(bits) >> 31
+		a := int32(math.Float32frombits(bits&^(1<<31)) + (0.5 - jpegDeadZone))
+		c[k] = (a ^ sign) - sign
 	}
 	dc := &jpegTables.enc[2*t]
 	ac := &jpegTables.enc[2*t+1]
@@ -386,311 +402,6 @@ func fdct(d *[64]float32) {
 		z3 := tmp11 * 0.707106781
 		z11, z13 := tmp7+z3, tmp7-z3
 		d[40+i], d[24+i], d[8+i], d[56+i] = z13+z2, z13-z2, z11+z4, z11-z4
-	}
-}
-
-// jpegDecoder decodes scans written by jpegEncoder (and any baseline scan
-// with the same fixed parameters). It is reused: no allocation per call.
-type jpegDecoder struct {
-	quality int
-	mul     [2][64]float32 // dequantisation times the AAN scale, natural order
-
-	y      [TileSize * TileSize]uint8
-	cb, cr [TileSize * TileSize / 4]uint8
-
-	data []byte
-	pos  int
-	acc  uint64 // MSB-aligned bits
-	nacc uint
-	pad  uint // 1 bits appended past the end of data
-}
-
-var (
-	errJPEGMarker = errors.New("marker or unstuffed 0xFF in scan data")
-	errJPEGShort  = errors.New("scan data ends early")
-	errJPEGCode   = errors.New("invalid Huffman code")
-	errJPEGCoef   = errors.New("coefficients run past the block")
-	errJPEGTail   = errors.New("bytes or non-1 padding after the last block")
-)
-
-func (d *jpegDecoder) setQuality(q int) {
-	if d.quality == q {
-		return
-	}
-	d.quality = q
-	qz := quantTables(q)
-	for t := range 2 {
-		for k := range 64 {
-			n := unzig[k]
-			d.mul[t][n] = float32(qz[t][k]) * aanScale[n/8] * aanScale[n%8]
-		}
-	}
-}
-
-func (d *jpegDecoder) fill() error {
-	for d.nacc <= 56 {
-		if d.pos < len(d.data) {
-			c := d.data[d.pos]
-			d.pos++
-			if c == 0xFF {
-				if d.pos >= len(d.data) || d.data[d.pos] != 0 {
-					return errJPEGMarker
-				}
-				d.pos++
-			}
-			d.acc |= uint64(c) << (56 - d.nacc)
-		} else {
-			if d.pad >= 64 {
-				return errJPEGShort
-			}
-			d.acc |= 0xFF << (56 - d.nacc)
-			d.pad += 8
-		}
-		d.nacc += 8
-	}
-	return nil
-}
-
-// symbol decodes one Huffman symbol with table t.
-func (d *jpegDecoder) symbol(t *huffDec) (uint8, error) {
-	if d.nacc < 16 {
-		if err := d.fill(); err != nil {
-			return 0, err
-		}
-	}
-	if v := t.lookup[d.acc>>(64-huffLookupBits)]; v != 0 {
-		n := uint(v >> 8)
-		d.acc <<= n
-		d.nacc -= n
-		return uint8(v), nil
-	}
-	for l := huffLookupBits + 1; l <= 16; l++ {
-		code := int32(d.acc >> (64 - l))
-		if code <= t.maxCode[l] {
-			d.acc <<= uint(l)
-			d.nacc -= uint(l)
-			return t.values[t.valPtr[l]+code-t.minCode[l]], nil
-		}
-	}
-	return 0, errJPEGCode
-}
-
-// receive reads an n-bit magnitude (n <= 11) and extends its sign.
-func (d *jpegDecoder) receive(n uint8) (int32, error) {
-	if n == 0 {
-		return 0, nil
-	}
-	if d.nacc < uint(n) {
-		if err := d.fill(); err != nil {
-			return 0, err
-		}
-	}
-	v := int32(d.acc >> (64 - uint(n)))
-	d.acc <<= uint(n)
-	d.nacc -= uint(n)
-	if v < 1<<(n-1) {
-		v += -1<<n + 1
-	}
-	return v, nil
-}
-
-// decode decodes the scan data of a w x h region at quality q into out (RGBA,
-// rows stride bytes apart). It fails if data is not exactly one scan.
-func (d *jpegDecoder) decode(out []byte, stride, w, h, q int, data []byte) error {
-	d.setQuality(q)
-	d.data, d.pos, d.acc, d.nacc, d.pad = data, 0, 0, 0, 0
-	pw, ph := (w+15)&^15, (h+15)&^15
-	cw := pw / 2
-	var dcY, dcCb, dcCr int32
-	var err error
-	for my := 0; my < ph; my += 16 {
-		for mx := 0; mx < pw; mx += 16 {
-			for _, b := range [4][2]int{{0, 0}, {8, 0}, {0, 8}, {8, 8}} {
-				if dcY, err = d.block8(d.y[:], pw, mx+b[0], my+b[1], 0, dcY); err != nil {
-					return err
-				}
-			}
-			if dcCb, err = d.block8(d.cb[:], cw, mx/2, my/2, 1, dcCb); err != nil {
-				return err
-			}
-			if dcCr, err = d.block8(d.cr[:], cw, mx/2, my/2, 1, dcCr); err != nil {
-				return err
-			}
-		}
-	}
-	// What is left must be fewer than 8 bits of 1s from the last byte.
-	if d.pad > d.nacc || d.pos != len(d.data) {
-		return errJPEGTail
-	}
-	if real := d.nacc - d.pad; real >= 8 || (real > 0 && d.acc>>(64-real) != 1<<real-1) {
-		return errJPEGTail
-	}
-	ycbcrToRGBA(out, stride, w, h, d.y[:], pw, d.cb[:], d.cr[:], cw)
-	return nil
-}
-
-// block8 decodes one block into the 8x8 area at (x, y) of plane.
-func (d *jpegDecoder) block8(plane []uint8, stride, x, y, t int, prevDC int32) (int32, error) {
-	dcTab, acTab := &jpegTables.dec[2*t], &jpegTables.dec[2*t+1]
-	s, err := d.symbol(dcTab)
-	if err != nil {
-		return 0, err
-	}
-	if s > 11 {
-		return 0, errJPEGCode
-	}
-	diff, err := d.receive(s)
-	if err != nil {
-		return 0, err
-	}
-	dc := prevDC + diff
-	if dc < -2048 || dc > 2047 {
-		return 0, errJPEGCoef
-	}
-	var c [64]float32
-	mul := &d.mul[t]
-	c[0] = float32(dc) * mul[0]
-	nonzero := false
-	for k := 1; k < 64; k++ {
-		rs, err := d.symbol(acTab)
-		if err != nil {
-			return 0, err
-		}
-		r, s := int(rs>>4), rs&15
-		if s == 0 {
-			if r != 15 {
-				break // end of block
-			}
-			k += 15
-			continue
-		}
-		k += r
-		if k > 63 {
-			return 0, errJPEGCoef
-		}
-		v, err := d.receive(s)
-		if err != nil {
-			return 0, err
-		}
-		n := unzig[k]
-		c[n] = float32(v) * mul[n]
-		nonzero = true
-	}
-	if !nonzero {
-		v := clampTab[sampleIndex(c[0])]
-		for r := range 8 {
-			row := plane[(y+r)*stride+x : (y+r)*stride+x+8]
-			for i := range row {
-				row[i] = v
-			}
-		}
-		return dc, nil
-	}
-	idct(&c, plane, stride, x, y)
-	return dc, nil
-}
-
-// idct is the inverse AAN DCT of jidctflt.c on dequantised, pre-scaled
-// coefficients; it writes level-shifted, clamped samples into plane.
-func idct(c *[64]float32, plane []uint8, stride, x, y int) {
-	var ws [64]float32
-	for i := range 8 {
-		if c[8+i] == 0 && c[16+i] == 0 && c[24+i] == 0 && c[32+i] == 0 && c[40+i] == 0 && c[48+i] == 0 && c[56+i] == 0 {
-			dc := c[i]
-			for k := range 8 {
-				ws[k*8+i] = dc
-			}
-			continue
-		}
-		tmp0, tmp1, tmp2, tmp3 := c[i], c[16+i], c[32+i], c[48+i]
-		tmp10, tmp11 := tmp0+tmp2, tmp0-tmp2
-		tmp13 := tmp1 + tmp3
-		tmp12 := (tmp1-tmp3)*1.414213562 - tmp13
-		tmp0, tmp3 = tmp10+tmp13, tmp10-tmp13
-		tmp1, tmp2 = tmp11+tmp12, tmp11-tmp12
-		tmp4, tmp5, tmp6, tmp7 := c[8+i], c[24+i], c[40+i], c[56+i]
-		z13, z10 := tmp6+tmp5, tmp6-tmp5
-		z11, z12 := tmp4+tmp7, tmp4-tmp7
-		tmp7 = z11 + z13
-		tmp11 = (z11 - z13) * 1.414213562
-		z5 := (z10 + z12) * 1.847759065
-		tmp10 = 1.082392200*z12 - z5
-		tmp12 = -2.613125930*z10 + z5
-		tmp6 = tmp12 - tmp7
-		tmp5 = tmp11 - tmp6
-		tmp4 = tmp10 + tmp5
-		ws[i], ws[56+i] = tmp0+tmp7, tmp0-tmp7
-		ws[8+i], ws[48+i] = tmp1+tmp6, tmp1-tmp6
-		ws[16+i], ws[40+i] = tmp2+tmp5, tmp2-tmp5
-		ws[32+i], ws[24+i] = tmp3+tmp4, tmp3-tmp4
-	}
-	ct := &clampTab
-	for r := range 8 {
-		w := ws[r*8 : r*8+8 : r*8+8]
-		out := plane[(y+r)*stride+x : (y+r)*stride+x+8 : (y+r)*stride+x+8]
-		tmp10, tmp11 := w[0]+w[4], w[0]-w[4]
-		tmp13 := w[2] + w[6]
-		tmp12 := (w[2]-w[6])*1.414213562 - tmp13
-		tmp0, tmp3 := tmp10+tmp13, tmp10-tmp13
-		tmp1, tmp2 := tmp11+tmp12, tmp11-tmp12
-		z13, z10 := w[5]+w[3], w[5]-w[3]
-		z11, z12 := w[1]+w[7], w[1]-w[7]
-		tmp7 := z11 + z13
-		tmp11 = (z11 - z13) * 1.414213562
-		z5 := (z10 + z12) * 1.847759065
-		tmp10 = 1.082392200*z12 - z5
-		tmp12 = -2.613125930*z10 + z5
-		tmp6 := tmp12 - tmp7
-		tmp5 := tmp11 - tmp6
-		tmp4 := tmp10 + tmp5
-		out[0] = ct[sampleIndex(tmp0+tmp7)]
-		out[7] = ct[sampleIndex(tmp0-tmp7)]
-		out[1] = ct[sampleIndex(tmp1+tmp6)]
-		out[6] = ct[sampleIndex(tmp1-tmp6)]
-		out[2] = ct[sampleIndex(tmp2+tmp5)]
-		out[5] = ct[sampleIndex(tmp2-tmp5)]
-		out[4] = ct[sampleIndex(tmp3+tmp4)]
-		out[3] = ct[sampleIndex(tmp3-tmp4)]
-	}
-}
-
-// clampTab maps -384..639 (index +384) to 0..255: the range of a sample
-// plus a chroma term.
-var clampTab = func() (t [1024]uint8) {
-	for i := range t {
-		t[i] = uint8(min(max(i-384, 0), 255))
-	}
-	return t
-}()
-
-// sampleIndex is the clampTab index of IDCT output v: v/8 level-shifted by
-// 128, rounded, offset by 384 and kept inside the table whatever the data.
-func sampleIndex(v float32) int {
-	return int(min(max(v*0.125+512.5, 0), 1023))
-}
-
-// ycbcrToRGBA converts the w x h top-left area of the planes to opaque RGBA,
-// chroma upsampled by replication; two pixels share each chroma sample.
-func ycbcrToRGBA(out []byte, stride, w, h int, yp []uint8, ys int, cb, cr []uint8, cs int) {
-	ct := &clampTab
-	for y := range h {
-		row := out[y*stride : y*stride+w*4]
-		yr := yp[y*ys : y*ys+w]
-		cbr, crr := cb[(y/2)*cs:(y/2)*cs+(w+1)/2], cr[(y/2)*cs:(y/2)*cs+(w+1)/2]
-		for x := 0; x < w; x += 2 {
-			// JFIF conversion in 16.16 fixed point.
-			b := int32(cbr[x/2]) - 128
-			r := int32(crr[x/2]) - 128
-			dr := (91881*r + 1<<15) >> 16
-			dg := (-22554*b - 46802*r + 1<<15) >> 16
-			db := (116130*b + 1<<15) >> 16
-			l := int32(yr[x]) + 384
-			binary.LittleEndian.PutUint32(row[x*4:], uint32(ct[uint32(l+dr)&1023])|uint32(ct[uint32(l+dg)&1023])<<8|uint32(ct[uint32(l+db)&1023])<<16|0xFF000000)
-			if x+1 < w {
-				l = int32(yr[x+1]) + 384
-				binary.LittleEndian.PutUint32(row[x*4+4:], uint32(ct[uint32(l+dr)&1023])|uint32(ct[uint32(l+dg)&1023])<<8|uint32(ct[uint32(l+db)&1023])<<16|0xFF000000)
-			}
-		}
 	}
 }
 

@@ -208,21 +208,51 @@ func appendPredicted(dst, px []byte, stride, w, h int, f PixelFormat) []byte {
 
 // putPredicted paints a predicted region into an RGBA framebuffer, opaque.
 func putPredicted(pix []byte, stride, x0, y0, w, h int, data []byte) {
-	var rows [2][TileSize * 3]byte
-	prev, cur := &rows[0], &rows[1]
+	// A narrower region is decoded at full width in scratch rows: the
+	// pixels past its width do not affect those before.
+	var zero, up, out [TileSize * 4]byte
+	var in [TileSize * 3]byte
+	o := y0*stride + x0*4
 	for y := range h {
-		in := data[y*w*3 : (y+1)*w*3]
-		for i := range 3 {
-			cur[i] = in[i] + prev[i]
+		row, res := pix[o:o+w*4], data[y*w*3:(y+1)*w*3]
+		above := &zero // outside the region: 0, and med(a, 0, 0) = a
+		if w == TileSize {
+			if y > 0 {
+				above = (*[TileSize * 4]byte)(pix[o-stride : o-stride+TileSize*4])
+			}
+			predictRow((*[TileSize * 4]byte)(row), above, (*[TileSize * 3]byte)(res), 0xFF000000)
+		} else {
+			if y > 0 {
+				copy(up[:], pix[o-stride:o-stride+w*4])
+				above = &up
+			}
+			copy(in[:], res)
+			predictRow(&out, above, &in, 0xFF000000)
+			copy(row, out[:])
 		}
-		for i := 3; i < w*3; i++ {
-			cur[i] = in[i] + byte(med(int(cur[i-3]), int(prev[i]), int(prev[i-3])))
-		}
-		out := pix[(y0+y)*stride+x0*4 : (y0+y)*stride+(x0+w)*4]
-		for x := range w {
-			g := cur[3*x+1]
-			binary.LittleEndian.PutUint32(out[x*4:], uint32(cur[3*x]+g)|uint32(g)<<8|uint32(cur[3*x+2]+g)<<16|0xFF000000)
-		}
-		prev, cur = cur, prev
+		o += stride
+	}
+}
+
+// predictRow decodes a row of a predicted region of a tile's width, below
+// the row above (RGBA, already decoded). The three planes are decoded
+// together, pixel by pixel, with the left and upper-left neighbours in
+// registers: writing each value to memory and reading it back as the next
+// pixel's left neighbour made a chain of store-to-load delays. Every index
+// is provably in range, and opaque is a parameter because the compiler
+// splits the store of a word with a constant byte into three stores.
+func predictRow(out, above *[TileSize * 4]byte, in *[TileSize * 3]byte, opaque uint32) {
+	// Left of the region, a and c are 0: med(0, b, 0) = b.
+	var a0, a1, a2, c0, c1, c2 int
+	for x := range TileSize {
+		up := binary.LittleEndian.Uint32(above[4*x : 4*x+4])
+		g := int(up >> 8 & 0xFF)
+		b0, b1, b2 := (int(up)-g)&0xFF, g, (int(up>>16)-g)&0xFF
+		r := (*[3]byte)(in[3*x : 3*x+3])
+		a0 = (int(r[0]) + med(a0, b0, c0)) & 0xFF
+		a1 = (int(r[1]) + med(a1, b1, c1)) & 0xFF
+		a2 = (int(r[2]) + med(a2, b2, c2)) & 0xFF
+		binary.LittleEndian.PutUint32(out[4*x:4*x+4], uint32((a0+a1)&0xFF|a1<<8|(a2+a1)&0xFF<<16)|opaque)
+		c0, c1, c2 = b0, b1, b2
 	}
 }
