@@ -378,13 +378,9 @@ func (d *Decoder) parseChunk(st *parseState, p, blob []byte, tiles int) error {
 			r.copy, r.dx, r.dy = true, vdx, vdy
 			r.cx, r.cy, r.cw, r.ch = r.x0, r.y0, r.tw, r.th
 			if op&opCopyRect != 0 {
-				if len(p) < 4 {
-					return fmt.Errorf("%w: tile %d: truncated copy rectangle", ErrCorrupt, idx)
-				}
-				x, y, cw, ch := int(p[0]), int(p[1]), int(p[2])+1, int(p[3])+1
-				p = p[4:]
-				if x+cw > r.tw || y+ch > r.th {
-					return fmt.Errorf("%w: tile %d: copy rectangle %d,%d %dx%d outside the %dx%d tile", ErrCorrupt, idx, x, y, cw, ch, r.tw, r.th)
+				x, y, cw, ch, err := readRect(&p, r.tw, r.th, idx, "copy rectangle")
+				if err != nil {
+					return err
 				}
 				r.cx, r.cy, r.cw, r.ch = r.x0+x, r.y0+y, cw, ch
 			}
@@ -395,13 +391,9 @@ func (d *Decoder) parseChunk(st *parseState, p, blob []byte, tiles int) error {
 		}
 		r.rx, r.ry, r.rw, r.rh = r.x0, r.y0, r.tw, r.th
 		if op&opSubRect != 0 {
-			if len(p) < 4 {
-				return fmt.Errorf("%w: tile %d: truncated region", ErrCorrupt, idx)
-			}
-			x, y, rw, rh := int(p[0]), int(p[1]), int(p[2])+1, int(p[3])+1
-			p = p[4:]
-			if x+rw > r.tw || y+rh > r.th {
-				return fmt.Errorf("%w: tile %d: region %d,%d %dx%d outside the %dx%d tile", ErrCorrupt, idx, x, y, rw, rh, r.tw, r.th)
+			x, y, rw, rh, err := readRect(&p, r.tw, r.th, idx, "region")
+			if err != nil {
+				return err
 			}
 			r.rx, r.ry, r.rw, r.rh = r.x0+x, r.y0+y, rw, rh
 		}
@@ -705,4 +697,19 @@ func mergeRows(rs []image.Rectangle) []image.Rectangle {
 		out = append(out, r)
 	}
 	return out
+}
+
+// readRect reads a 4-byte rectangle (x, y, w-1, h-1) from *p, which must
+// lie inside a tw x th tile; what names it in errors ("region").
+func readRect(p *[]byte, tw, th, idx int, what string) (x, y, w, h int, err error) {
+	b := *p
+	if len(b) < 4 {
+		return 0, 0, 0, 0, fmt.Errorf("%w: tile %d: truncated %s", ErrCorrupt, idx, what)
+	}
+	x, y, w, h = int(b[0]), int(b[1]), int(b[2])+1, int(b[3])+1
+	*p = b[4:]
+	if x+w > tw || y+h > th {
+		return 0, 0, 0, 0, fmt.Errorf("%w: tile %d: %s %d,%d %dx%d outside the %dx%d tile", ErrCorrupt, idx, what, x, y, w, h, tw, th)
+	}
+	return x, y, w, h, nil
 }

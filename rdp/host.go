@@ -350,7 +350,7 @@ func (h *Host) captureLoop() {
 			continue
 		}
 		last = time.Now()
-		if watcher != nil && !mustCapture(sessions, last) {
+		if watcher != nil && !mustCapture(sessions) {
 			// Nothing was drawn since the last capture: an idle screen
 			// costs no capture and no comparison.
 			if changed, err := watcher.Changed(h.ctx); err == nil && !changed {
@@ -414,7 +414,6 @@ type hostSession struct {
 
 	keyReq       atomic.Bool
 	view         atomic.Pointer[image.Rectangle] // the part of the frame this viewer sees; nil or empty: all
-	primedA      atomic.Bool                     // a frame was encoded for this viewer
 	monitorIndex atomic.Int32
 	refining     atomic.Bool // the viewer shows lossy regions not yet refined: capture even if nothing changed
 	connected    atomic.Bool
@@ -423,8 +422,8 @@ type hostSession struct {
 	sendMu  sync.Mutex // the capture loop's encode+send vs. teardown
 	enc     *codec.Encoder
 	stopped bool
-	primed  bool // enc has seen a frame, so damage hints apply
-	skipped bool // a frame went by without this viewer: damage hints no longer cover all changes
+	primed  atomic.Bool // enc has seen a frame, so damage hints apply (read by the capture loop without sendMu)
+	skipped bool        // a frame went by without this viewer: damage hints no longer cover all changes
 	msg     []byte
 	frag    []byte
 	dmg     []image.Rectangle
@@ -679,7 +678,7 @@ func (s *hostSession) sendFrame(f *capture.Frame) {
 	fv, dmg := cropFrame(f, s.viewRect(), s.dmg)
 	s.dmg = dmg
 	img := codec.Image{Width: fv.w, Height: fv.h, Stride: f.Stride, Format: codecFormat(f.Format), Pix: fv.pix}
-	if s.primed && !s.skipped {
+	if s.primed.Load() && !s.skipped {
 		img.Damage = fv.damage
 	}
 	start := time.Now()
@@ -690,8 +689,8 @@ func (s *hostSession) sendFrame(f *capture.Frame) {
 		s.end(fmt.Errorf("rdp: encoding the screen: %w", err))
 		return
 	}
-	s.msg, s.primed, s.skipped = out, true, false
-	s.primedA.Store(true)
+	s.msg, s.skipped = out, false
+	s.primed.Store(true)
 	if len(out) == 0 {
 		return
 	}
@@ -720,9 +719,9 @@ func (s *hostSession) viewRect() image.Rectangle {
 
 // mustCapture reports whether a session needs a frame whatever the
 // source says: its first one, a key frame asked for, or a refinement.
-func mustCapture(sessions []*hostSession, now time.Time) bool {
+func mustCapture(sessions []*hostSession) bool {
 	for _, s := range sessions {
-		if !s.primedA.Load() || s.keyReq.Load() || s.refining.Load() {
+		if !s.primed.Load() || s.keyReq.Load() || s.refining.Load() {
 			return true
 		}
 	}

@@ -58,6 +58,7 @@ type vconn struct {
 	retired   atomic.Bool // replaced or closed: its callbacks are ignored
 	connected atomic.Bool // the host said hello: losing signaling no longer matters
 
+	ctx       context.Context // ends when the connection is closed
 	cancel    context.CancelFunc
 	pumpDone  chan struct{}
 	pingDone  chan struct{}
@@ -141,9 +142,8 @@ func (v *Viewer) dial(ctx context.Context, sig Signaler, resumeKey string, hostF
 		}
 	})
 	neg := newNegotiator(pc, sig)
-	pumpCtx, cancel := context.WithCancel(context.Background())
-	c.cancel = cancel
-	go c.pump(pumpCtx, neg)
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	go c.pump(c.ctx, neg)
 
 	timer := time.NewTimer(o.connectTimeout)
 	defer timer.Stop()
@@ -181,12 +181,10 @@ func (v *Viewer) adopt(c *vconn, h control) {
 	c.adopted.Store(true)
 	c.pinging.Store(true)
 	go func() {
+		// Until the connection closes: the pump may end before, once
+		// signaling goes away, which a connected session does not need.
 		defer close(c.pingDone)
-		ctx, cancel := context.WithCancel(context.Background())
-		stop := context.AfterFunc(v.bg, cancel)
-		defer stop()
-		go func() { <-c.pumpDone; cancel() }()
-		pinger(ctx, ctl)
+		pinger(c.ctx, ctl)
 	}()
 	o := &v.o
 	if o.maxFPSSet || o.lossless {

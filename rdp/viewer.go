@@ -53,7 +53,6 @@ type Viewer struct {
 	clock      clockOffset
 	decClosed  bool
 	cursor     RemoteCursor
-	curID      uint64
 	shapes     map[uint64]*CursorShape
 	final      *image.RGBA // the picture when the decoder was closed
 
@@ -283,7 +282,7 @@ func (v *Viewer) onCursor(b []byte) {
 		return
 	}
 	pos.Shape = v.shapes[id]
-	v.cursor, v.curID = pos, id
+	v.cursor = pos
 	v.mu.Unlock()
 	if v.o.cursorHook != nil {
 		v.o.cursorHook(pos)

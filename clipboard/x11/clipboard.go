@@ -326,13 +326,8 @@ func (c *Clipboard) usable() error {
 
 // gone returns the error for a connection that ended.
 func (c *Clipboard) gone() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case c.closed:
-		return clipboard.ErrClosed
-	case c.broken != nil:
-		return c.broken
+	if err := c.usable(); err != nil {
+		return err
 	}
 	return fmt.Errorf("%w: lost the connection to %s", clipboard.ErrUnavailable, c.addr.Name)
 }
