@@ -27,24 +27,28 @@ type Decoder struct {
 	maxPixels  int
 	maxMessage int
 
-	img     *image.RGBA
-	long    []byte // the long-term picture (FORMAT.md), RGBA, stride of img
-	key     bool   // the message being painted is a key frame
-	chunks  [MaxChunks]chunkHeader
-	nchunks int
-	phase   int
-	raw     []byte      // decompressed records of every chunk
-	recs    []decRecord // the parsed records of one message
-	pals    []uint32    // shared palettes of the chunks, opaque RGBA words, 256 per chunk
-	snap    []byte      // copy sources, taken before painting
-	lossy   []byte      // decoded JPEG regions, RGBA
-	jpegs   []jpegJob   // this message's JPEG regions, decoded after parsing
-	jdecs   []jpegDecoder
-	pool    *pool
-	rects   []image.Rectangle
-	seq     uint32
-	ready   bool // a good picture is shown and deltas may follow
-	closed  bool
+	img  *image.RGBA
+	long []byte // the long-term picture (FORMAT.md), RGBA, stride of img
+	// longInImg marks the tiles whose long-term tile is img's, not yet
+	// copied to long: a key frame or a save sets it, and the tile is copied
+	// out before it is painted. A key frame so costs no copy.
+	longInImg []bool
+	key       bool // the message being painted is a key frame
+	chunks    [MaxChunks]chunkHeader
+	nchunks   int
+	phase     int
+	raw       []byte      // decompressed records of every chunk
+	recs      []decRecord // the parsed records of one message
+	pals      []uint32    // shared palettes of the chunks, opaque RGBA words, 256 per chunk
+	snap      []byte      // copy sources, taken before painting
+	lossy     []byte      // decoded JPEG regions, RGBA
+	jpegs     []jpegJob   // this message's JPEG regions, decoded after parsing
+	jdecs     []jpegDecoder
+	pool      *pool
+	rects     []image.Rectangle
+	seq       uint32
+	ready     bool // a good picture is shown and deltas may follow
+	closed    bool
 }
 
 // jpegJob is a JPEG region to decode into Decoder.lossy.
@@ -57,6 +61,7 @@ type jpegJob struct {
 // decRecord is one validated tile record.
 type decRecord struct {
 	x0, y0, tw, th int // the tile
+	tile           int // its index
 	cx, cy, cw, ch int // the copied rectangle, frame coordinates
 	rx, ry, rw, rh int // the painted region, frame coordinates
 	enc            byte
@@ -167,6 +172,8 @@ func (d *Decoder) decode(msg []byte) (Update, error) {
 	if h.Key && (d.img == nil || d.img.Rect.Dx() != h.Width || d.img.Rect.Dy() != h.Height) {
 		d.img = image.NewRGBA(image.Rect(0, 0, h.Width, h.Height))
 		d.long = make([]byte, len(d.img.Pix))
+		tx, ty := tileGrid(h.Width, h.Height)
+		d.longInImg = make([]bool, tx*ty)
 	}
 	d.key = h.Key
 	d.takeCopySources()
@@ -339,6 +346,7 @@ func (d *Decoder) parseChunk(st *parseState, p, blob []byte, tiles int) error {
 		p = p[1:]
 		var r decRecord
 		r.x0, r.y0, r.tw, r.th = tileRect(idx, st.tilesX, w, h)
+		r.tile = idx
 		r.enc = op & opEncMask
 		if r.enc == encSave {
 			// A save is the op byte alone, and only in a delta (a key frame
@@ -613,10 +621,18 @@ func (d *Decoder) takeCopySources() {
 func (d *Decoder) paint(r *decRecord) {
 	pix, stride := d.img.Pix, d.img.Stride
 	if r.save {
-		copyTile(d.long, pix, stride, r)
+		d.longInImg[r.tile] = true
 		return
 	}
-	if r.base {
+	switch {
+	case d.key:
+		// The long-term picture becomes this one.
+	case d.longInImg[r.tile]:
+		// Keep the long-term tile before the picture changes; the picture
+		// then already starts from it.
+		copyTile(d.long, pix, stride, r)
+		d.longInImg[r.tile] = false
+	case r.base:
 		copyTile(pix, d.long, stride, r)
 	}
 	if r.copy {
@@ -645,7 +661,7 @@ func (d *Decoder) paint(r *decRecord) {
 		}
 	}
 	if d.key {
-		copyTile(d.long, pix, stride, r)
+		d.longInImg[r.tile] = true
 	}
 }
 

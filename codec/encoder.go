@@ -76,8 +76,13 @@ type tileInfo struct {
 	inLong    bool   // the viewer's long-term tile equals its picture's
 	moved     bool   // the last change copied content from elsewhere
 	longLossy bool   // the viewer's long-term tile is an approximation
-	noSave    bool   // not worth saving until it changes again
-	save      bool   // this message saves it
+	// The long-term tile is the one in prev, not yet copied to long: a key
+	// frame or a save sets it, and updatePrev copies the tile to long
+	// before it changes prev. Key frames so cost one copy of the frame, not
+	// two, and a tile that never changes is never copied.
+	longInPrev bool
+	noSave     bool // not worth saving until it changes again
+	save       bool // this message saves it
 }
 
 // tileJob is one record to write.
@@ -98,10 +103,11 @@ type tileJob struct {
 
 // Phases of pool tasks.
 const (
-	phaseDiff   = iota // task = tile row
-	phaseEncode        // task = chunk
-	phaseUpdate        // task = chunk: copy its tiles into prev
-	phaseChoose        // task = tile row: choose copies and long-term records
+	phaseDiff    = iota // task = tile row
+	phaseEncode         // task = chunk
+	phaseUpdate         // task = chunk: copy its tiles into prev
+	phaseChoose         // task = tile row: choose copies and long-term records
+	phaseKeyCopy        // task = tile row: copy its rows into prev (key frames)
 )
 
 // NewEncoder returns an Encoder whose first message is a key frame. Close

@@ -104,7 +104,7 @@ func checkDecode(t *testing.T, d *Decoder, msg []byte) {
 	var before, long []byte
 	if d.Image() != nil {
 		before = append(before, d.Image().Pix...)
-		long = append(long, d.long...)
+		long = d.longPicture()
 	}
 	h, herr := ReadHeader(msg)
 	u, err := d.Decode(msg)
@@ -114,7 +114,7 @@ func checkDecode(t *testing.T, d *Decoder, msg []byte) {
 			require.Nil(t, d.Image())
 		} else {
 			require.True(t, bytes.Equal(before, d.Image().Pix), "a failed message changed the picture")
-			require.True(t, bytes.Equal(long, d.long), "a failed message changed the long-term picture")
+			require.True(t, bytes.Equal(long, d.longPicture()), "a failed message changed the long-term picture")
 		}
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/stretchr/testify/require"
 )
 
@@ -182,6 +183,7 @@ func BenchmarkCorpusKey(b *testing.B) {
 		{"video-lossy", "video", []Option{WithQuality(DefaultQuality)}},
 		{"photos-lossy", "photos", []Option{WithQuality(DefaultQuality)}},
 		{"photos-lossless", "photos", nil},
+		{"text-lossless", "scroll", nil},
 	} {
 		dir := os.Getenv("DESKHAND_CORPUS")
 		if dir == "" {
@@ -200,6 +202,13 @@ func BenchmarkCorpusKey(b *testing.B) {
 				if key, err = enc.Encode(key[:0], fr.Image, true); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+		b.Run(c.name+"/s2", func(b *testing.B) {
+			var buf []byte
+			b.SetBytes(int64(len(fr.Pix)))
+			for b.Loop() {
+				buf = s2.Encode(buf[:cap(buf)], fr.Pix)
 			}
 		})
 		b.Run(c.name+"/decode", func(b *testing.B) {

@@ -75,6 +75,7 @@ func (e *Encoder) checkSave(i int) {
 	t := &e.tiles[i]
 	x0, y0, tw, th := tileRect(i, e.tilesX, e.width, e.height)
 	w4 := e.width * 4
+	long := e.longOf(i)
 	first := e.prev[y0*w4+x0*4 : y0*w4+(x0+tw)*4]
 	same, uniform := !t.longLossy, true
 	c := pix32(first, 0)
@@ -83,7 +84,7 @@ func (e *Encoder) checkSave(i int) {
 	}
 	for y := y0; y < y0+th && (same || uniform); y++ {
 		row := e.prev[y*w4+x0*4 : y*w4+(x0+tw)*4]
-		same = same && equalRGB(row, e.long[y*w4+x0*4:y*w4+(x0+tw)*4])
+		same = same && equalRGB(row, long[y*w4+x0*4:y*w4+(x0+tw)*4])
 		uniform = uniform && equalRGB(row, first)
 	}
 	switch {
@@ -123,19 +124,20 @@ func (e *Encoder) matchesSome(ref []byte, x0, y0, tw, th int) bool {
 func (e *Encoder) chooseBase(i, limit int, order []int8) {
 	m := &e.motion
 	x0, y0, tw, th := tileRect(i, e.tilesX, e.width, e.height)
-	if !e.matchesSome(e.long, x0, y0, tw, th) {
+	long := e.longOf(i)
+	if !e.matchesSome(long, x0, y0, tw, th) {
 		return // video, new content: L explains nothing
 	}
 	var best tileMotion
 	found := false
-	if e.residualBound(e.long, x0, y0, x0, y0, tw, th) < limit {
-		r := e.residual(e.long, x0, y0, x0, y0, tw, th)
+	if e.residualBound(long, x0, y0, x0, y0, tw, th) < limit {
+		r := e.residual(long, x0, y0, x0, y0, tw, th)
 		if cost := int(r.x1-r.x0) * int(r.y1-r.y0); cost < limit {
 			best, limit, found = r, cost, true
 		}
 	}
 	if limit > 0 && len(order) > 0 {
-		if r, cost, k := e.bestPartial(e.long, [4]int{0, 0, tw, th}, x0, y0, order, limit); cost < limit {
+		if r, cost, k := e.bestPartial(long, [4]int{0, 0, tw, th}, x0, y0, order, limit); cost < limit {
 			v := m.cands[k]
 			r.ok, r.dx, r.dy = true, v.dx, v.dy
 			r.srcLossy = e.lossyAt(x0+int(v.dx)+int(r.cx0), y0+int(v.dy)+int(r.cy0), int(r.cx1-r.cx0), int(r.cy1-r.cy0))

@@ -136,20 +136,21 @@ func checkLongTerm(t *testing.T, enc *Encoder, dec *Decoder, fr *frame) {
 		}
 		return p[0], p[1], p[2]
 	}
+	decLong, encLong := dec.longPicture(), enc.longPicture()
 	for i := range enc.tiles {
 		x0, y0, tw, th := tileRect(i, enc.tilesX, enc.width, enc.height)
 		ti := enc.tiles[i]
 		for y := y0; y < y0+th; y++ {
 			for x := x0; x < x0+tw; x++ {
 				o := img.PixOffset(x, y)
-				got, long := img.Pix[o:o+3], dec.long[o:o+3]
+				got, long := img.Pix[o:o+3], decLong[o:o+3]
 				if !ti.lossy {
 					if r, g, b := fr.rgb(x, y); got[0] != r || got[1] != g || got[2] != b {
 						require.Failf(t, "a tile believed exact differs", "tile %d at (%d,%d): %v, want %v", i, x, y, got, []byte{r, g, b})
 					}
 				}
 				if !ti.longLossy {
-					if r, g, b := rgb(enc.long[(y*enc.width+x)*4:]); long[0] != r || long[1] != g || long[2] != b {
+					if r, g, b := rgb(encLong[(y*enc.width+x)*4:]); long[0] != r || long[1] != g || long[2] != b {
 						require.Failf(t, "an L tile believed exact differs", "tile %d at (%d,%d): %v, want %v", i, x, y, long, []byte{r, g, b})
 					}
 				}
@@ -365,11 +366,11 @@ func TestLongTermRejects(t *testing.T) {
 	}
 	for name, msg := range cases {
 		pic := bytes.Clone(d.Image().Pix)
-		long := bytes.Clone(d.long)
+		long := d.longPicture()
 		_, err := d.Decode(msg)
 		require.ErrorIs(t, err, ErrCorrupt, name)
 		require.Equal(t, pic, d.Image().Pix, "%s changed the picture", name)
-		require.Equal(t, long, d.long, "%s changed L", name)
+		require.Equal(t, long, d.longPicture(), "%s changed L", name)
 		_, err = d.Decode(delta(1, []byte{0, opBase | encKeep}))
 		require.ErrorIs(t, err, ErrNeedKeyFrame, "%s: a BASE after an error needs a key frame", name)
 		setup()
@@ -436,4 +437,35 @@ func TestLongTermSteadyStateAllocs(t *testing.T) {
 	require.Positive(t, bases)
 	assert.Zero(t, testing.AllocsPerRun(80, step))
 	requireSame(t, dec.Image(), fr)
+}
+
+// longPicture returns the encoder's whole long-term picture, taking the
+// tiles still kept in prev from there.
+func (e *Encoder) longPicture() []byte {
+	out := bytes.Clone(e.long)
+	for i := range e.tiles {
+		if e.tiles[i].longInPrev {
+			e.copyTile(out, e.prev, i)
+		}
+	}
+	return out
+}
+
+// longPicture returns the decoder's whole long-term picture, taking the
+// tiles still kept in the picture from there.
+func (d *Decoder) longPicture() []byte {
+	out := bytes.Clone(d.long)
+	if d.img == nil {
+		return out
+	}
+	w, h := d.img.Rect.Dx(), d.img.Rect.Dy()
+	tx, _ := tileGrid(w, h)
+	for i, in := range d.longInImg {
+		if in {
+			var r decRecord
+			r.x0, r.y0, r.tw, r.th = tileRect(i, tx, w, h)
+			copyTile(out, d.img.Pix, d.img.Stride, &r)
+		}
+	}
+	return out
 }

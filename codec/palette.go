@@ -134,8 +134,11 @@ func (p *palette) lookup(c, g uint32, n int) (byte, int, bool) {
 // check decides.
 func solidRegion(px []byte, stride, w, h int, c uint32) bool {
 	first := px[:w*4]
+	y := 0
 	if bytes.Equal(first[4:], first[:len(first)-4]) {
-		y := 1
+		// The rows equal to a solid first row are solid: go on from the
+		// first that is not (text under blank lines).
+		y = 1
 		for y < h && bytes.Equal(px[y*stride:y*stride+w*4], first) {
 			y++
 		}
@@ -143,7 +146,7 @@ func solidRegion(px []byte, stride, w, h int, c uint32) bool {
 			return true
 		}
 	}
-	for y := range h {
+	for ; y < h; y++ {
 		if !solid(px[y*stride:y*stride+w*4], c) {
 			return false
 		}

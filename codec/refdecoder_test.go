@@ -228,11 +228,11 @@ func agreeWithRef(t testing.TB, d *Decoder, ref refState, msg []byte, what strin
 	if lossy {
 		require.Greater(t, psnrRGB(ref.img.Pix, d.Image().Pix), 40.0, "%s: JPEG decoders disagree", what)
 		copy(ref.img.Pix, d.Image().Pix) // go on from the same pictures
-		copy(ref.long.Pix, d.long)
+		copy(ref.long.Pix, d.longPicture())
 		return ref
 	}
 	require.Equal(t, ref.img.Pix, d.Image().Pix, what)
-	require.Equal(t, ref.long.Pix, d.long, "%s: long-term picture", what)
+	require.Equal(t, ref.long.Pix, d.longPicture(), "%s: long-term picture", what)
 	return ref
 }
 

@@ -111,6 +111,8 @@ func (e *Encoder) task(w, t int) {
 		e.encodeChunk(&e.workers[w], &e.chunks[t])
 	case phaseChoose:
 		e.chooseRow(t)
+	case phaseKeyCopy:
+		e.copyRows(t)
 	case phaseUpdate:
 		c := &e.chunks[t]
 		for i := c.first; i < c.end; i++ {
@@ -124,6 +126,13 @@ func (e *Encoder) task(w, t int) {
 // write encodes the planned records and appends the message to dst.
 func (e *Encoder) write(dst []byte, key bool) []byte {
 	e.makeChunks()
+	if key {
+		// A key frame replaces all of prev: whole rows copy twice as fast
+		// as tile by tile (the hardware streams them), and the tiles are
+		// then encoded from prev, in cache.
+		e.phase = phaseKeyCopy
+		e.pool.run(e.tilesY)
+	}
 	e.phase = phaseEncode
 	e.pool.run(len(e.chunks))
 	if !e.fuse {
@@ -182,8 +191,7 @@ func (e *Encoder) encodeChunk(w *worker, c *chunk) {
 		if j.save {
 			// The tile did not change: prev holds what the viewer shows.
 			c.raw = append(c.raw, encSave)
-			e.copyTile(e.long, e.prev, int(j.index))
-			t.inLong, t.longLossy = true, false
+			t.inLong, t.longLossy, t.longInPrev = true, false, true
 			continue
 		}
 		opAt := len(c.raw)
@@ -214,7 +222,7 @@ func (e *Encoder) encodeChunk(w *worker, c *chunk) {
 			under = t.longLossy
 		}
 		copied := j.copy && j.srcLossy || (!j.copy || j.crect) && under
-		if e.fuse {
+		if e.fuse && !e.key {
 			// No copy reads the previous frame: bring the tile up to date now
 			// and encode from the copy, which is then in cache.
 			e.updatePrev(int(j.index))
@@ -239,8 +247,9 @@ func (e *Encoder) encodeChunk(w *worker, c *chunk) {
 		// taken from there whole.
 		t.inLong = j.base && j.keep && !j.copy
 		if e.key {
-			e.copyTile(e.long, e.prev, int(j.index))
-			t.inLong, t.longLossy = true, t.lossy
+			// prev holds the new tile once fused; else it is copied after
+			// this phase, and the long-term tile with it.
+			t.inLong, t.longLossy, t.longInPrev = true, t.lossy, true
 		}
 	}
 	c.method = methodNone
@@ -362,6 +371,15 @@ func appendColour(dst []byte, c uint32, f PixelFormat) []byte {
 	return append(dst, byte(c), byte(c>>8), byte(c>>16))
 }
 
+// longOf returns the frame that holds long-term tile idx: long, or prev
+// until the tile changes there.
+func (e *Encoder) longOf(idx int) []byte {
+	if e.tiles[idx].longInPrev {
+		return e.prev
+	}
+	return e.long
+}
+
 // copyTile copies tile idx between two kept frames (prev, long).
 func (e *Encoder) copyTile(dst, src []byte, idx int) {
 	x0, y0, tw, th := tileRect(idx, e.tilesX, e.width, e.height)
@@ -371,8 +389,28 @@ func (e *Encoder) copyTile(dst, src []byte, idx int) {
 	}
 }
 
-// updatePrev copies tile idx of the image into the kept previous frame.
+// copyRows copies tile row ty of the image into prev.
+func (e *Encoder) copyRows(ty int) {
+	img := &e.img
+	w4 := e.width * 4
+	y0, y1 := ty*TileSize, min((ty+1)*TileSize, e.height)
+	if img.Stride == w4 {
+		copy(e.prev[y0*w4:y1*w4], img.Pix[y0*w4:])
+		return
+	}
+	for y := y0; y < y1; y++ {
+		copy(e.prev[y*w4:(y+1)*w4], img.Pix[y*img.Stride:])
+	}
+}
+
+// updatePrev copies tile idx of the image into the kept previous frame,
+// after moving the long-term tile out of it if it was there.
 func (e *Encoder) updatePrev(idx int) {
+	// A key frame replaces the long-term picture: nothing to keep.
+	if t := &e.tiles[idx]; t.longInPrev && !e.key {
+		e.copyTile(e.long, e.prev, idx)
+		t.longInPrev = false
+	}
 	x0, y0, tw, th := tileRect(idx, e.tilesX, e.width, e.height)
 	img := &e.img
 	w4 := e.width * 4
