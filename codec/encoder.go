@@ -43,23 +43,25 @@ type Encoder struct {
 	candidate      []bool     // per tile, touched by Damage
 	damaged        bool       // this Encode compares only candidates
 
-	jobs    []tileJob    // this message's records, in index order
-	chunks  []chunk      // this message's chunks
-	workers []worker     // per goroutine scratch
-	motion  motion       // copy detection
-	img     Image        // the frame being encoded (for the workers)
-	phase   int          // what pool tasks do
-	fuse    bool         // workers update prev as they go (no copies in the message)
-	quality atomic.Int64 // SetQuality's value, read at the start of Encode
-	lossyN  int          // tiles the viewer holds lossy
-	last    time.Time    // Time of the previous Encode
-	now     int64        // Time of this Encode, UnixNano
-	q       int          // quality of this Encode
-	frame   uint32       // Encode calls, for how long tiles stay unchanged
-	seq     uint32
-	key     bool // this message is a key frame
-	needKey bool
-	closed  bool
+	jobs       []tileJob    // this message's records, in index order
+	chunks     []chunk      // this message's chunks
+	workers    []worker     // per goroutine scratch
+	motion     motion       // copy detection
+	img        Image        // the frame being encoded (for the workers)
+	phase      int          // what pool tasks do
+	fuse       bool         // workers update prev as they go (no copies in the message)
+	quality    atomic.Int64 // SetQuality's value, read at the start of Encode
+	refineRate atomic.Int64 // SetRefineRate's value, bytes per second (0: no limit)
+	refineCost int          // estimated bytes of a refined tile, once compressed
+	lossyN     int          // tiles the viewer holds lossy
+	last       time.Time    // Time of the previous Encode
+	now        int64        // Time of this Encode, UnixNano
+	q          int          // quality of this Encode
+	frame      uint32       // Encode calls, for how long tiles stay unchanged
+	seq        uint32
+	key        bool // this message is a key frame
+	needKey    bool
+	closed     bool
 }
 
 // tileInfo is what the encoder knows about one tile.
@@ -131,6 +133,7 @@ func NewEncoder(opts ...Option) (*Encoder, error) {
 	}
 	e := &Encoder{o: o, zenc: zenc, needKey: true, workers: make([]worker, o.concurrency)}
 	e.quality.Store(int64(o.quality))
+	e.refineCost = initialRefineCost
 	e.pool = newPool(o.concurrency, e.task)
 	return e, nil
 }
@@ -139,6 +142,16 @@ func NewEncoder(opts ...Option) (*Encoder, error) {
 // Encode on: 1..100, or 0 for lossless only. Out-of-range values are
 // clamped. It may be called concurrently with Encode.
 func (e *Encoder) SetQuality(q int) { e.quality.Store(int64(min(max(q, 0), 100))) }
+
+// SetRefineRate bounds the bytes a second that the lossless refinement of
+// lossy regions may take (estimated from the refinements sent so far), so
+// that on a slow link refining a large photograph does not queue up the
+// changes that follow it. 0, the default, spreads the refinement of the
+// whole screen over half a second whatever its size. Safe to call during
+// Encode; it applies from the next one.
+func (e *Encoder) SetRefineRate(bytesPerSecond int) {
+	e.refineRate.Store(int64(max(bytesPerSecond, 0)))
+}
 
 // Reset makes the next Encode write a key frame, e.g. when a viewer joins or
 // reports ErrNeedKeyFrame.
@@ -332,7 +345,40 @@ func (e *Encoder) refineBudget(dt time.Duration) int {
 	}
 	dt = min(max(dt, 0), refineSpread)
 	n := (int64(e.lossyN)*int64(dt) + int64(refineSpread) - 1) / int64(refineSpread)
-	return max(int(n), 8)
+	n = max(n, 8)
+	if rate := e.refineRate.Load(); rate > 0 {
+		n = min(n, max(rate*int64(dt)/int64(time.Second)/int64(e.refineCost), 1))
+	}
+	return int(n)
+}
+
+// initialRefineCost is the estimate of a refined tile's bytes before any
+// was sent: about a lossless 64x64 photograph's.
+const initialRefineCost = 6 << 10
+
+// learnRefineCost updates the estimate of a refined tile's bytes from the
+// message just written: each chunk's refinement records, in the proportion
+// its compression gave.
+func (e *Encoder) learnRefineCost() {
+	var bytes float64
+	n := 0
+	for i := range e.chunks {
+		c := &e.chunks[i]
+		if c.refineN == 0 {
+			continue
+		}
+		ratio := 1.0
+		if c.method == methodZstd && len(c.raw) > 0 {
+			ratio = float64(len(c.packed)) / float64(len(c.raw))
+		}
+		bytes += float64(c.refineRaw) * ratio
+		n += c.refineN
+	}
+	if n == 0 {
+		return
+	}
+	cost := int(bytes/float64(n)) + 1
+	e.refineCost = max((3*e.refineCost+cost)/4, 1)
 }
 
 func (e *Encoder) dueRefine(t *tileInfo) bool {

@@ -101,6 +101,51 @@ func TestRefine(t *testing.T) {
 	_ = photoRect
 }
 
+// TestRefineRate refines the same photo under SetRefineRate: the bytes of
+// the refinement, message by message, follow the rate (a slow link gets
+// small messages, not one that queues up what follows), and the picture
+// still becomes exact.
+func TestRefineRate(t *testing.T) {
+	d, _ := photoDesktop(640, 480, 3)
+	fr := toFrame(d.img, BGRA)
+	const (
+		frame = 33 * time.Millisecond
+		rate  = 200 << 10 // bytes a second: 6.6 KiB a frame
+	)
+	run := func(rate int) (messages, largest int) {
+		enc, dec := newPair(t, []Option{WithQuality(DefaultQuality), WithRefineDelay(0)})
+		enc.SetRefineRate(rate)
+		start := time.Unix(2000, 0)
+		img := fr.Image
+		img.Time = start
+		msg, err := enc.Encode(nil, img, false)
+		require.NoError(t, err)
+		decodeAll(t, dec, msg)
+		require.Positive(t, enc.lossyN)
+		for i := 1; enc.lossyN > 0; i++ {
+			require.Less(t, i, 1000, "refinement never ends")
+			img.Time = start.Add(time.Duration(i) * frame)
+			msg, err = enc.Encode(msg[:0], img, false)
+			require.NoError(t, err)
+			decodeAll(t, dec, msg)
+			if len(msg) > 0 {
+				messages++
+				largest = max(largest, len(msg))
+			}
+		}
+		requireSame(t, dec.Image(), fr)
+		return messages, largest
+	}
+	freeN, freeLargest := run(0)
+	slowN, slowLargest := run(rate)
+	t.Logf("unlimited: %d messages, largest %d B; at %d B/s: %d messages, largest %d B", freeN, freeLargest, rate, slowN, slowLargest)
+	// A frame's share of the rate, plus the estimate's error on the first
+	// messages (it starts from a lossless photograph's tile).
+	assert.Less(t, slowLargest, 3*rate*int(frame)/int(time.Second)+initialRefineCost, "a refinement message exceeds the rate")
+	assert.Greater(t, slowN, freeN, "a lower rate spreads the refinement over more messages")
+	assert.Greater(t, freeLargest, slowLargest)
+}
+
 // TestRefineWhileChanging keeps changing the photo: its tiles stay lossy,
 // while a still lossy region elsewhere is refined.
 func TestRefineWhileChanging(t *testing.T) {

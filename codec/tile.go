@@ -13,6 +13,8 @@ type chunk struct {
 	packed     []byte // raw compressed, when method is zstd
 	blob       []byte // JPEG scans
 	method     byte
+	refineRaw  int // bytes of raw taken by refinement records
+	refineN    int // refinement records
 }
 
 // worker is the scratch of one encoding goroutine.
@@ -145,6 +147,7 @@ func (e *Encoder) write(dst []byte, key bool) []byte {
 			e.lossyN++
 		}
 	}
+	e.learnRefineCost()
 
 	size := HeaderSize + len(e.chunks)*ChunkHeaderSize
 	for i := range e.chunks {
@@ -179,6 +182,7 @@ func (e *Encoder) write(dst []byte, key bool) []byte {
 // encodeChunk writes and compresses the records of one chunk.
 func (e *Encoder) encodeChunk(w *worker, c *chunk) {
 	c.raw, c.blob = c.raw[:0], c.blob[:0]
+	c.refineRaw, c.refineN = 0, 0
 	w.shared.reset()
 	prev := c.prevIndex
 	haveVec := false
@@ -233,6 +237,10 @@ func (e *Encoder) encodeChunk(w *worker, c *chunk) {
 		} else {
 			enc, lossy := e.encodeRegion(w, c, j, &op)
 			c.raw[opAt] = op | enc
+			if j.refine {
+				c.refineRaw += len(c.raw) - opAt
+				c.refineN++
+			}
 			switch {
 			case lossy:
 				t.lossy = true

@@ -27,7 +27,10 @@ import (
 // a second even on loopback. When frames are superseded because the link
 // is full, the quality steps down; when the link has stayed clear for a
 // while, it steps back up. A viewer (or host) that asks for lossless gets
-// lossless only. Text and flat regions are lossless at every step.
+// lossless only. Text and flat regions are lossless at every step. The
+// refinement takes at most half of the bandwidth (refineRate): sent as fast
+// as the codec spreads it, a refined photograph is a megabyte that would
+// hold up a second of typing on a 10 Mbit/s link.
 
 const (
 	maxInFlight    = 4                      // messages
@@ -81,6 +84,10 @@ type flow struct {
 	calmSince  time.Time
 	viewerFPS  int
 	lastSentAt time.Time
+
+	// the highest bandwidth measured lately, for refineRate
+	capacity   float64
+	capacityAt time.Time
 
 	// statistics
 	superseded      uint32 // since the last message
@@ -249,6 +256,29 @@ func (f *flow) quality(now time.Time) int {
 		f.lastEval = now
 	}
 	return qualityLadder[f.level]
+}
+
+// refineShare is the share of the measured bandwidth that the lossless
+// refinement of lossy regions may take: the rest stays for what changes
+// meanwhile (typing behind a photograph being refined).
+const refineShare = 0.5
+
+// capacityMemory is how long refineRate remembers the highest bandwidth
+// measured. The refinement's own messages are small and spaced out, so the
+// rates measured while it runs understate the link; taking them as the
+// link's would slow the refinement further at every step.
+const capacityMemory = 10 * time.Second
+
+// refineRate is the bytes a second the codec may spend refining, 0 (no
+// limit) while the bandwidth is unknown.
+func (f *flow) refineRate(now time.Time) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	bw := f.bandwidthLocked(now)
+	if bw >= f.capacity || now.Sub(f.capacityAt) > capacityMemory {
+		f.capacity, f.capacityAt = bw, now
+	}
+	return int(f.capacity * refineShare)
 }
 
 func (f *flow) qualityLocked() int {

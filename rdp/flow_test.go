@@ -1,8 +1,12 @@
 package rdp
 
 import (
+	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/deskhand/deskhand/codec"
 
 	"github.com/stretchr/testify/require"
 )
@@ -150,4 +154,97 @@ func TestClockOffset(t *testing.T) {
 	c.sample(base.Add(time.Second), base.Add(time.Second+hostAhead+time.Millisecond), base.Add(time.Second+2*time.Millisecond))
 	got := c.local(base.Add(hostAhead))
 	require.WithinDuration(t, base, got, time.Millisecond)
+}
+
+// photoPixels is a photograph-like RGBA picture: smooth shapes and grain,
+// which the codec sends as JPEG while it changes and refines once still.
+func photoPixels(w, h int) []byte {
+	rng := rand.New(rand.NewPCG(3, 5))
+	pix := make([]byte, 4*w*h)
+	for y := range h {
+		for x := range w {
+			o := 4 * (y*w + x)
+			fx, fy := float64(x), float64(y)
+			pix[o] = byte(128 + 60*math.Sin(fx/37+fy/91) + float64(rng.IntN(24)))
+			pix[o+1] = byte(128 + 60*math.Sin(fy/29-fx/113) + float64(rng.IntN(24)))
+			pix[o+2] = byte(128 + 60*math.Cos((fx+fy)/53) + float64(rng.IntN(24)))
+			pix[o+3] = 255
+		}
+	}
+	return pix
+}
+
+// TestFlowRefinementLeavesRoomForChanges shows a photograph once over a
+// simulated 10 Mbit/s, 50 ms link and keeps it still while the codec
+// refines it to lossless. A change made at any moment of the refinement
+// (typing behind the photo) must reach the viewer within the flow's promise
+// (a round trip and two frames of queue), which the refinement, sent as
+// fast as the codec spreads it, breaks.
+func TestFlowRefinementLeavesRoomForChanges(t *testing.T) {
+	const w, h = 1024, 576
+	pix := photoPixels(w, h)
+	l0 := simLink{rate: 10e6 / 8, rtt: 50 * time.Millisecond}
+	frame := time.Second / 30
+	run := func(limit bool) (worst time.Duration, refinedIn time.Duration) {
+		enc, err := codec.NewEncoder(codec.WithQuality(40), codec.WithRefineDelay(100*time.Millisecond), codec.WithConcurrency(1))
+		require.NoError(t, err)
+		defer enc.Close()
+		f := newFlow(frame, false, time.Unix(1000, 0))
+		l := l0
+		t0 := time.Unix(1000, 0)
+		var acks []pendingAck
+		var count uint32
+		var pending []time.Time // changes not yet carried by a message
+		var msg []byte
+		lastLossy := t0
+		for now, i := t0, 0; now.Sub(t0) < 30*time.Second; now, i = now.Add(time.Millisecond), i+1 {
+			for len(acks) > 0 && !acks[0].at.After(now) {
+				f.onAck(acks[0].count, acks[0].at)
+				acks = acks[1:]
+			}
+			if i%500 == 0 {
+				f.onRTT(l.rtt)
+			}
+			if i%33 != 0 {
+				continue
+			}
+			if i > 0 {
+				pending = append(pending, now) // a change the viewer must see
+			}
+			if !f.ready(now) {
+				f.skipped()
+				continue
+			}
+			enc.SetQuality(40)
+			if limit {
+				enc.SetRefineRate(f.refineRate(now))
+			}
+			msg, err = enc.Encode(msg[:0], codec.Image{Width: w, Height: h, Stride: 4 * w, Pix: pix, Format: codec.RGBA, Time: now}, false)
+			require.NoError(t, err)
+			if enc.LossyTiles() > 0 {
+				lastLossy = now
+			}
+			n := len(msg) + 100 // the change itself
+			f.onSent(n, now)
+			count++
+			ack := l.ackTime(now, n)
+			acks = append(acks, pendingAck{at: ack, count: count})
+			for _, c := range pending {
+				worst = max(worst, ack.Add(-l.rtt/2).Sub(c))
+			}
+			pending = pending[:0]
+			if enc.LossyTiles() == 0 && i > 0 {
+				return worst, lastLossy.Sub(t0)
+			}
+		}
+		t.Fatalf("limit %v: the photo was not refined in 30 s", limit)
+		return 0, 0
+	}
+	worstLimited, tookLimited := run(true)
+	worstFree, tookFree := run(false)
+	t.Logf("refinement limited by the link: worst change latency %v, refined in %v; unlimited: %v, %v", worstLimited, tookLimited, worstFree, tookFree)
+	promise := l0.rtt + 2*frame + 20*time.Millisecond // a round trip, two frames, and a typing message's own time
+	require.Less(t, worstLimited, promise)
+	require.Greater(t, worstFree, promise, "the test shows nothing if the unlimited refinement keeps the promise too")
+	require.Less(t, tookLimited, 15*time.Second, "the refinement still ends")
 }

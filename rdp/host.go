@@ -684,6 +684,7 @@ func (s *hostSession) sendFrame(f *capture.Frame) {
 	start := time.Now()
 	q := s.flow.quality(start)
 	s.enc.SetQuality(q)
+	s.enc.SetRefineRate(s.flow.refineRate(start))
 	out, err := s.enc.Encode(s.msg[:0], img, s.keyReq.Swap(false))
 	if err != nil {
 		s.end(fmt.Errorf("rdp: encoding the screen: %w", err))
