@@ -11,7 +11,8 @@
 // Pointer positions are absolute pixels of the shared frame (0..65535); an
 // injector adds the shared area's origin.
 //
-// Backends: input/robotgo (cgo, Linux/Windows/macOS). [Recorder] is an
+// Backends: input/x11 (pure Go XTEST, any X11 display; what Linux uses) and
+// input/robotgo (cgo, Windows/macOS, and Linux). [Recorder] is an
 // in-memory Injector for tests. [HeldKeys] helps an injector release what is
 // still held down when a session ends.
 //

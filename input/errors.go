@@ -30,6 +30,7 @@ var ErrUnsupportedKey = errors.New("input: this key cannot be injected on this s
 var ErrUnsupportedButton = errors.New("input: this mouse button cannot be injected on this system")
 
 // ErrUnsupportedText means the text holds characters the injector cannot
-// type (control characters other than newline, return and tab, or, on X11,
-// characters outside the Basic Multilingual Plane). Nothing was typed.
+// type (control characters other than newline, return and tab; with
+// input/robotgo on X11, characters outside the Basic Multilingual Plane).
+// Nothing was typed.
 var ErrUnsupportedText = errors.New("input: the text holds characters that cannot be typed on this system; nothing was typed")

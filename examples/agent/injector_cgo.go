@@ -1,4 +1,4 @@
-//go:build cgo && (linux || windows || darwin)
+//go:build cgo && (windows || darwin)
 
 package main
 
@@ -9,6 +9,8 @@ import (
 	"github.com/deskhand/deskhand/input/robotgo"
 )
 
-func openInjector(origin image.Point) (input.Injector, error) {
+// openInjector uses robotgo, which injects into the local desktop: display
+// names are for X11 only.
+func openInjector(_ string, origin image.Point) (input.Injector, error) {
 	return robotgo.New(robotgo.WithOrigin(origin.X, origin.Y))
 }

@@ -1,4 +1,4 @@
-//go:build !(cgo && (linux || windows || darwin))
+//go:build !(linux || freebsd || openbsd || netbsd) && !(cgo && (windows || darwin))
 
 package main
 
@@ -9,6 +9,6 @@ import (
 	"github.com/deskhand/deskhand/input"
 )
 
-func openInjector(image.Point) (input.Injector, error) {
-	return nil, errors.New("this agent was built without cgo, which robotgo needs to inject input")
+func openInjector(string, image.Point) (input.Injector, error) {
+	return nil, errors.New("this agent was built without cgo, which robotgo needs to inject input on this system")
 }

@@ -98,7 +98,7 @@ func share(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer src.Close()
 	var inj input.Injector
 	if !*viewOnly {
-		inj, err = openInjector(origin)
+		inj, err = openInjector(*display, origin)
 		if err != nil {
 			log.Warn("input disabled: viewers will only watch", "err", err)
 			inj = nil

@@ -95,6 +95,8 @@ func allowed(from, to string) bool {
 		return to == "clipboard" || to == "internal/xdisplay"
 	case under(from, "capture"): // platform backends
 		return to == "capture"
+	case from == "input/x11":
+		return to == "input" || to == "internal/xdisplay"
 	case under(from, "input"):
 		return to == "input"
 	case under(from, "clipboard"): // platform backends
@@ -244,7 +246,7 @@ func TestPolicyCanFail(t *testing.T) {
 	}
 	for _, c := range [][2]string{{"rdp", "codec"}, {"capture/x11", "capture"}, {"examples/agent", "rdp"}, {"bench", "internal/xvfb"},
 		{"clipboard/x11", "clipboard"}, {"rdp", "clipboard"},
-		{"capture/x11", "internal/xdisplay"}, {"clipboard/x11", "internal/xdisplay"}} {
+		{"capture/x11", "internal/xdisplay"}, {"clipboard/x11", "internal/xdisplay"}, {"input/x11", "internal/xdisplay"}} {
 		if !allowed(c[0], c[1]) {
 			t.Errorf("policy refuses %s -> %s", c[0], c[1])
 		}
