@@ -241,7 +241,3 @@ func pinger(ctx context.Context, c *webrtc.DataChannel) {
 		}
 	}
 }
-
-type nopCloser struct{}
-
-func (nopCloser) Close() error { return nil }

@@ -102,9 +102,12 @@ func allowed(from, to string) bool {
 	case under(from, "clipboard"): // platform backends
 		return to == "clipboard"
 	case from == "rdp":
-		return to == "codec" || to == "capture" || to == "input" || to == "signaling" || to == "clipboard"
+		return to == "codec" || to == "capture" || to == "input" || to == "signaling" || to == "clipboard" ||
+			to == "internal/peerapi"
 	case from == "internal/xdisplay":
 		return false // std-only, see stdOnly
+	case from == "internal/peerapi":
+		return false // pion's API for rdp and bench; imports nothing of deskhand
 	case under(from, "internal"):
 		return under(to, "internal")
 	}
@@ -239,6 +242,8 @@ func TestPolicyCanFail(t *testing.T) {
 		{"capture/x11", "internal/xvfb"}, {"clipboard/x11", "internal/xvfb"}, {"capture/x11", "clipboard/x11"},
 		{"capture/screenshot", "internal/xdisplay"}, {"input/robotgo", "internal/xdisplay"},
 		{"capture", "internal/xdisplay"}, {"internal/xdisplay", "internal/xvfb"}, {"internal/xdisplay", "capture"},
+		{"codec", "internal/peerapi"}, {"signaling", "internal/peerapi"}, {"internal/peerapi", "rdp"},
+		{"internal/peerapi", "internal/xvfb"},
 	} {
 		if allowed(c[0], c[1]) {
 			t.Errorf("policy allows %s -> %s", c[0], c[1])
@@ -246,7 +251,8 @@ func TestPolicyCanFail(t *testing.T) {
 	}
 	for _, c := range [][2]string{{"rdp", "codec"}, {"capture/x11", "capture"}, {"examples/agent", "rdp"}, {"bench", "internal/xvfb"},
 		{"clipboard/x11", "clipboard"}, {"rdp", "clipboard"},
-		{"capture/x11", "internal/xdisplay"}, {"clipboard/x11", "internal/xdisplay"}, {"input/x11", "internal/xdisplay"}} {
+		{"capture/x11", "internal/xdisplay"}, {"clipboard/x11", "internal/xdisplay"}, {"input/x11", "internal/xdisplay"},
+		{"rdp", "internal/peerapi"}, {"bench/internal/e2e", "internal/peerapi"}} {
 		if !allowed(c[0], c[1]) {
 			t.Errorf("policy refuses %s -> %s", c[0], c[1])
 		}
@@ -292,7 +298,7 @@ func TestSourceImportsOnEveryPlatform(t *testing.T) {
 					t.Errorf("%s imports %s, which the layering of STYLE.md forbids", path, r)
 				}
 			case strings.HasPrefix(to, "github.com/pion/"):
-				if from != "rdp" && !under(from, "examples") && !under(from, "bench") {
+				if from != "rdp" && from != "internal/peerapi" && !under(from, "examples") && !under(from, "bench") {
 					t.Errorf("%s imports %s: only rdp may use pion", path, to)
 				}
 			case to == "C":

@@ -37,6 +37,8 @@ type request struct {
 	Duration time.Duration `json:"duration,omitempty"`
 	Path     string        `json:"path,omitempty"`
 	On       bool          `json:"on,omitempty"`
+	SDP      string        `json:"sdp,omitempty"`   // probe: the other side's session description
+	Bytes    int64         `json:"bytes,omitempty"` // probe: bytes the sender sent
 }
 
 // reply is a child's answer to one request; Err is set when it failed.
@@ -51,6 +53,8 @@ type reply struct {
 	Viewer  *viewerReport `json:"viewer,omitempty"`
 	Info    string        `json:"info,omitempty"`
 	Last    int64         `json:"last,omitempty"` // Unix ns
+	SDP     string        `json:"sdp,omitempty"`  // probe: this side's session description
+	Probe   *probeSide    `json:"probe,omitempty"`
 }
 
 // Operations of the children.
@@ -411,8 +415,12 @@ func runHost(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	synthetic := fs.Bool("synthetic", false, "share an in-memory screen instead of an X display")
 	sizeFlag := fs.String("size", "1920x1080", "screen size, WxH")
 	fps := fs.Int("fps", 30, "capture cap, 1..240")
+	probe := addProbeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if probe.on() {
+		return runProbeSender(ctx, probe, stdin, stdout)
 	}
 	size, err := parseSize(*sizeFlag)
 	if err != nil {
@@ -505,8 +513,12 @@ func runViewer(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	id := fs.String("id", "", "session ID (required)")
 	code := fs.String("code", "", "one-time code (required)")
 	sizeFlag := fs.String("size", "1920x1080", "the host's screen size, WxH")
+	probe := addProbeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if probe.on() {
+		return runProbeReceiver(ctx, probe, stdin, stdout)
 	}
 	size, err := parseSize(*sizeFlag)
 	if err != nil {

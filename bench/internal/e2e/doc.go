@@ -17,12 +17,26 @@
 // evaluated from those numbers.
 //
 // The screen is a private Xvfb that this process draws on with X requests
-// while the host captures it with capture/x11 and injects with
-// input/robotgo (the real path), or, with --synthetic, an in-memory canvas
+// while the host captures it with capture/x11 and injects with input/x11
+// (the real path; input/robotgo with DESKHAND_BENCH_INJECTOR=robotgo), or, with --synthetic, an in-memory canvas
 // inside the host process. Host and viewer run as two child processes of
 // the benchmark (the hidden commands e2e-host and e2e-viewer: RunHost and
 // RunViewer), introduced by a signaling server in the parent, and talk to
 // the parent through JSON lines on their standard input and output.
+//
+// Before the phases, a raw data-channel probe measures the transport on
+// its own (issue 4's data-channel throughput goal): two more children of
+// the same hidden commands, with --probe, open one peer connection on
+// loopback, the parent relaying offer and answer over their JSON lines,
+// and the sender writes messages the size of rdp's screen fragments
+// (rdp.MaxMessageSize) for --probe seconds under the flow control rdp's
+// host uses (send while at most WithMaxBuffered's default is queued,
+// resume below half). It runs once with deskhand's transport settings,
+// built by internal/peerapi exactly as for a session, and once with
+// pion's defaults, and reports the receiver's rate, each process's CPU
+// and the kernel's UDP drops. The throughput phase's figure (capture,
+// lossless encoding, transport and decoding together) is reported beside
+// it as the session's throughput, without a goal.
 //
 // With --impair, host and viewer run in this process instead, connected
 // through pion's virtual network (vnet) with added delay, loss and a rate
@@ -32,7 +46,8 @@
 // compared with.
 //
 // Import policy: e2e uses deskhand through its public packages (rdp,
-// signaling, capture, capture/x11, input, input/robotgo) and the
-// internal/xvfb helper. It must never import another bench package, and
-// nothing but bench/main.go imports it.
+// signaling, capture, capture/x11, input, input/x11, input/robotgo), the
+// internal/xvfb helper, and internal/peerapi with pion directly for the
+// probe (so that it measures the settings sessions use). It must never
+// import another bench package, and nothing but bench/main.go imports it.
 package e2e

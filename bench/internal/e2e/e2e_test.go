@@ -16,7 +16,7 @@ import (
 )
 
 // runLines runs the benchmark with --json and returns its lines by kind.
-func runLines(t *testing.T, args ...string) (run map[string]any, phases []phaseResult, ms []measure) {
+func runLines(t *testing.T, args ...string) (run map[string]any, probes []probeResult, phases []phaseResult, ms []measure) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -29,6 +29,10 @@ func runLines(t *testing.T, args ...string) (run map[string]any, phases []phaseR
 		switch kind.Kind {
 		case "run":
 			require.NoError(t, json.Unmarshal([]byte(line), &run))
+		case "probe":
+			var p probeResult
+			require.NoError(t, json.Unmarshal([]byte(line), &p))
+			probes = append(probes, p)
 		case "phase":
 			var p phaseResult
 			require.NoError(t, json.Unmarshal([]byte(line), &p))
@@ -41,16 +45,29 @@ func runLines(t *testing.T, args ...string) (run map[string]any, phases []phaseR
 			t.Fatalf("unknown line %s", line)
 		}
 	}
-	return run, phases, ms
+	return run, probes, phases, ms
 }
 
-// A short run of every phase, host and viewer in child processes (this
-// test binary; see TestMain): every phase and every measure is there, the
-// numbers are plausible, and the viewer's picture is exact after each
-// phase. No timing is asserted: the machine may be slow.
+// A short run of the probe and every phase, host and viewer in child
+// processes (this test binary; see TestMain): both probes, every phase and
+// every measure are there, the numbers are plausible, and the viewer's
+// picture is exact after each phase. No timing is asserted: the machine
+// may be slow.
 func TestRunSyntheticAllPhases(t *testing.T) {
-	run, phases, ms := runLines(t, "--synthetic", "--size", "320x180", "--phase", "700ms", "--settle", "350ms")
+	run, probes, phases, ms := runLines(t, "--synthetic", "--size", "320x180", "--phase", "700ms", "--settle", "350ms",
+		"--probe", "700ms", "--probe-message", "65536")
 	assert.Equal(t, "synthetic canvas", run["screen"])
+	require.Len(t, probes, 2)
+	assert.Equal(t, [2]string{probeOurs, probePion}, [2]string{probes[0].Settings, probes[1].Settings})
+	for _, p := range probes {
+		assert.Equal(t, 65536, p.MessageBytes, p.Settings)
+		assert.Equal(t, int64(p.Messages)*65536, p.Bytes, "%s: whole messages only", p.Settings)
+		assert.Greater(t, p.Messages, 1, p.Settings)
+		assert.Positive(t, p.MbitPerSec, p.Settings)
+		require.NotNil(t, p.SenderCPU, p.Settings)
+		require.NotNil(t, p.ReceiverCPU, p.Settings)
+		assert.Positive(t, *p.SenderCPU, p.Settings)
+	}
 	require.Len(t, phases, len(allPhases))
 	for i, p := range phases {
 		assert.Equal(t, allPhases[i], p.Phase)
@@ -87,7 +104,9 @@ func TestRunSyntheticAllPhases(t *testing.T) {
 		"scrolling: capture to applied",
 		"full-screen change: capture to applied",
 		"input: viewer send to injected",
-		"data-channel throughput (lossless noise)",
+		"data-channel throughput",
+		"data-channel throughput, pion defaults",
+		"session throughput (lossless noise)",
 		"idle screen: host CPU",
 		"viewer's picture exact after every phase",
 	} {
@@ -98,8 +117,9 @@ func TestRunSyntheticAllPhases(t *testing.T) {
 // --impair runs in this process over the virtual network: the unimpaired
 // baseline first, then the impaired phases, with the impaired goals.
 func TestRunImpaired(t *testing.T) {
-	_, phases, ms := runLines(t, "--synthetic", "--size", "320x180", "--phase", "700ms", "--settle", "350ms",
+	_, probes, phases, ms := runLines(t, "--synthetic", "--size", "320x180", "--phase", "700ms", "--settle", "350ms",
 		"--phases", "typing,idle", "--impair", "delay=20ms,loss=1%,rate=10mbit")
+	assert.Empty(t, probes, "no probe over the virtual network")
 	require.Len(t, phases, 3)
 	assert.Equal(t, [3]string{pathVNet, pathImpaired, pathImpaired}, [3]string{phases[0].Path, phases[1].Path, phases[2].Path})
 	assert.Equal(t, [3]string{phaseTyping, phaseTyping, phaseIdle}, [3]string{phases[0].Phase, phases[1].Phase, phases[2].Phase})
@@ -124,6 +144,8 @@ func TestRunBadUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"--size", "10x10"}, {"--size", "big"}, {"--phase", "1ms"}, {"--settle", "2m"}, {"--fps", "0"},
 		{"--phases", "typing,dancing"}, {"--phases", "idle,idle"}, {"--timeout", "-1s"}, {"extra"}, {"--nope"},
+		{"--probe", "50ms"}, {"--probe", "-1s"}, {"--probe-message", "100"}, {"--probe-message", "2000000"},
+		{"--probe-buffered", "1000"},
 	} {
 		err := Run(ctx, args, io.Discard, io.Discard)
 		require.ErrorIs(t, err, ErrUsage, "%v", args)
@@ -147,5 +169,11 @@ func TestChildrenRefuseBadUsage(t *testing.T) {
 	err = runHost(ctx, []string{"--synthetic", "--size", "1x1", "--server", "x"}, strings.NewReader(""), io.Discard, io.Discard)
 	require.ErrorIs(t, err, ErrUsage)
 	err = runViewer(ctx, []string{"--server", "ws://127.0.0.1:1/v1/signal"}, strings.NewReader(""), io.Discard, io.Discard)
+	require.ErrorIs(t, err, ErrUsage)
+	err = runHost(ctx, []string{"--probe", "quic"}, strings.NewReader(""), io.Discard, io.Discard)
+	require.ErrorIs(t, err, ErrUsage, "unknown probe settings")
+	err = runHost(ctx, []string{"--probe", probeOurs, "--probe-message", "0"}, strings.NewReader(""), io.Discard, io.Discard)
+	require.ErrorIs(t, err, ErrUsage)
+	err = runViewer(ctx, []string{"--probe", "quic"}, strings.NewReader(""), io.Discard, io.Discard)
 	require.ErrorIs(t, err, ErrUsage)
 }

@@ -62,6 +62,40 @@ func TestSummarize(t *testing.T) {
 	assert.Zero(t, shared.FPS)
 }
 
+// The probe's rate is the receiver's, from its first message to its last,
+// the first message's bytes excluded (they arrived before the span).
+func TestSummarizeProbe(t *testing.T) {
+	sent := probeSide{Bytes: 10 << 20, Messages: 40, Seconds: 2, CPU: ptr(80.0)}
+	got := probeSide{Bytes: 10 << 20, Messages: 40, FirstLen: 256 << 10, First: int64(time.Second), Last: int64(3 * time.Second), CPU: ptr(60.0)}
+	r := summarizeProbe(probeOurs, 256<<10, 4<<20, sent, got)
+	assert.Equal(t, "probe", r.Kind)
+	assert.InDelta(t, float64(39*256<<10)*8/2/1e6, r.MbitPerSec, 1e-9)
+	assert.Equal(t, 80.0, *r.SenderCPU)
+	assert.Equal(t, 60.0, *r.ReceiverCPU)
+	assert.Equal(t, 40, r.Messages)
+	assert.Contains(t, r.Transport, "internal/peerapi")
+	assert.Contains(t, summarizeProbe(probePion, 1024, 4<<20, sent, got).Transport, "pion defaults")
+
+	one := summarizeProbe(probeOurs, 1024, 4<<20, sent, probeSide{Bytes: 1024, Messages: 1, FirstLen: 1024, First: 5, Last: 5})
+	assert.Zero(t, one.MbitPerSec, "one message spans no time: no rate")
+}
+
+func TestParseRcvbufErrors(t *testing.T) {
+	snmp := "Ip: Forwarding DefaultTTL\nIp: 1 64\n" +
+		"Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors\n" +
+		"Udp: 4400013 2925 4312 4408244 4312 0 0 0 0\n" +
+		"UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\nUdpLite: 0 0 0 0 99 0\n"
+	n, ok := parseRcvbufErrors(snmp)
+	require.True(t, ok)
+	assert.Equal(t, int64(4312), n)
+	_, ok = parseRcvbufErrors("Udp: InDatagrams\nUdp: 5\n")
+	assert.False(t, ok, "no RcvbufErrors column")
+	_, ok = parseRcvbufErrors("Udp: InDatagrams RcvbufErrors\nUdp: 5\n")
+	assert.False(t, ok, "a short line of values")
+	_, ok = parseRcvbufErrors("")
+	assert.False(t, ok)
+}
+
 func metByName(ms []measure) map[string]*bool {
 	out := map[string]*bool{}
 	for _, m := range ms {
@@ -83,29 +117,53 @@ func TestMeasuresEvaluateGoals(t *testing.T) {
 		{Phase: phaseInput, Path: pathLoopback, InputSent: 100, InputMedianMs: ptr(0.2), InputP99Ms: ptr(0.9), Exact: true},
 		{Phase: phaseIdle, Path: pathLoopback, HostCPU: ptr(1.5), Exact: true},
 	}
-	ms := measures(good, nil)
-	require.Len(t, ms, 7)
+	probes := []probeResult{
+		{Kind: "probe", Settings: probeOurs, MessageBytes: 256 << 10, MbitPerSec: 400},
+		{Kind: "probe", Settings: probePion, MessageBytes: 256 << 10, MbitPerSec: 32},
+	}
+	ms := measures(probes, good, nil)
+	require.Len(t, ms, 9)
+	noGoal := map[string]bool{"scrolling: capture to applied": true, "data-channel throughput, pion defaults": true,
+		"session throughput (lossless noise)": true}
 	for name, met := range metByName(ms) {
-		if strings.HasPrefix(name, "scrolling") {
-			assert.Nil(t, met, "no goal for scrolling")
+		if noGoal[name] {
+			assert.Nil(t, met, "no goal for %s", name)
 			continue
 		}
 		require.NotNil(t, met, name)
 		assert.True(t, *met, name)
 	}
+	for _, m := range ms {
+		switch m.Name {
+		case "data-channel throughput":
+			assert.Equal(t, 400.0, *m.Value, "the probe with deskhand's settings, not the session")
+		case "data-channel throughput, pion defaults":
+			assert.Equal(t, 32.0, *m.Value)
+			assert.Contains(t, m.ValueUnit, "12.5x", "the ratio to deskhand's settings")
+		case "session throughput (lossless noise)":
+			assert.Equal(t, 450.0, *m.Value)
+		}
+	}
 
 	bad := append([]phaseResult(nil), good...)
 	bad[0].LatencyP99Ms = ptr(12.5)
 	bad[2].LatencyMedianMs = ptr(15.1)
-	bad[3].MbitPerSec = 399
 	bad[4].InputLost = 1
 	bad[5].HostCPU = ptr(2.0)
 	bad[1].Exact = false
-	for name, met := range metByName(measures(bad, nil)) {
+	badProbes := append([]probeResult(nil), probes...)
+	badProbes[0].MbitPerSec = 399
+	for name, met := range metByName(measures(badProbes, bad, nil)) {
 		if met != nil {
 			assert.False(t, *met, name)
 		}
 	}
+
+	// Without a probe (--probe 0) the session's figure stays, the goal's
+	// row goes.
+	met := metByName(measures(nil, good, nil))
+	assert.NotContains(t, met, "data-channel throughput")
+	assert.Contains(t, met, "session throughput (lossless noise)")
 
 	imp := &impairment{RTT: 50 * time.Millisecond}
 	withImp := []phaseResult{
@@ -114,7 +172,7 @@ func TestMeasuresEvaluateGoals(t *testing.T) {
 		phase(phaseScroll, pathVNet, 10, 20, 30),
 		phase(phaseScroll, pathImpaired, 111, 300, 24.9),
 	}
-	met := metByName(measures(withImp, imp))
+	met = metByName(measures(probes, withImp, imp))
 	assert.True(t, *met["typing, impaired: frames per second"])
 	assert.True(t, *met["typing, impaired: capture to applied"], "103 <= 3 + 2 x 50")
 	assert.False(t, *met["scroll, impaired: frames per second"])
@@ -124,7 +182,7 @@ func TestMeasuresEvaluateGoals(t *testing.T) {
 
 	// Without a delay, the round trip is what the unimpaired pings saw.
 	withImp[0].RTTMs = 1
-	met = metByName(measures(withImp[:2], &impairment{Rate: 10_000_000}))
+	met = metByName(measures(nil, withImp[:2], &impairment{Rate: 10_000_000}))
 	assert.False(t, *met["typing, impaired: capture to applied"], "103 > 3 + 2 x 1")
 }
 
@@ -134,24 +192,30 @@ func TestWriteTableAndJSON(t *testing.T) {
 		{Kind: "phase", Phase: phaseTyping, Path: pathLoopback, Updates: 3, LatencyMedianMs: ptr(1.0), LatencyP99Ms: ptr(2.0), Exact: true, ExactAfterMs: ptr(150.0)},
 		{Kind: "phase", Phase: phaseIdle, Path: pathLoopback, HostCPU: ptr(1.0), NotExact: "7 pixels differ"},
 	}
-	ms := measures(results, nil)
+	probes := []probeResult{
+		summarizeProbe(probeOurs, 256<<10, 4<<20, probeSide{Bytes: 3 << 20, Seconds: 1, CPU: ptr(90.0)},
+			probeSide{Bytes: 3 << 20, Messages: 12, FirstLen: 256 << 10, First: 0, Last: int64(time.Second / 10), CPU: ptr(70.0)}),
+		{Kind: "probe", Settings: probePion, MessageBytes: 256 << 10, MbitPerSec: 30, UDPDrops: ptr(int64(17))},
+	}
+	ms := measures(probes, results, nil)
 	var table bytes.Buffer
-	require.NoError(t, writeTable(&table, info, results, ms))
+	require.NoError(t, writeTable(&table, info, probes, results, ms))
 	out := table.String()
 	for _, want := range []string{"synthetic canvas 64x64", "note: a note", "small change (typing): capture to applied",
-		"idle screen: host CPU", "NO: 7 pixels differ", "after 150 ms"} {
+		"idle screen: host CPU", "NO: 7 pixels differ", "after 150 ms", "data-channel throughput", "pion-defaults",
+		"230.7", "90.0", "70.0", "17"} {
 		assert.Contains(t, out, want)
 	}
 
 	var js bytes.Buffer
-	require.NoError(t, writeJSON(&js, info, results, ms))
+	require.NoError(t, writeJSON(&js, info, probes, results, ms))
 	lines := strings.Split(strings.TrimSpace(js.String()), "\n")
-	require.Len(t, lines, 1+len(results)+len(ms))
+	require.Len(t, lines, 1+len(probes)+len(results)+len(ms))
 	kinds := map[string]int{}
 	for _, l := range lines {
 		var m map[string]any
 		require.NoError(t, json.Unmarshal([]byte(l), &m))
 		kinds[m["kind"].(string)]++
 	}
-	assert.Equal(t, map[string]int{"run": 1, "phase": 2, "measure": len(ms)}, kinds)
+	assert.Equal(t, map[string]int{"run": 1, "probe": 2, "phase": 2, "measure": len(ms)}, kinds)
 }

@@ -34,18 +34,32 @@ type config struct {
 	impair    *impairment
 	json      bool
 	timeout   time.Duration
+	// The raw data-channel probe: how long it sends (0: not run), its
+	// message size, and where its children write CPU profiles ("": none).
+	probe         time.Duration
+	probeMessage  int
+	probeBuffered int
+	probeProfile  string
 }
 
 const usageText = `usage: bench e2e [--synthetic] [--size WxH] [--phase D] [--phases LIST]
                  [--settle D] [--fps N] [--impair SPEC] [--json] [--timeout D]
+                 [--probe D] [--probe-message N] [--probe-buffered N]
+                 [--probe-cpuprofile DIR]
 
 Runs a deskhand host and viewer on this machine over WebRTC, drives the
 screen through phases (typing, scroll, full, throughput, input, idle) and
 prints capture-to-applied latency, input latency, throughput, frame rate,
 CPU per side and exactness per phase, with the session layer's goals.
 
+First, a raw data-channel probe measures the transport alone: two
+processes, one peer connection on loopback, messages the size of a
+session's screen fragments sent as fast as the session's flow control
+allows, once with deskhand's transport settings and once with pion's
+defaults (not with --impair).
+
 By default the screen is a private Xvfb that the benchmark draws on, the
-host captures with capture/x11 and injects with input/robotgo, and host
+host captures with capture/x11 and injects with input/x11, and host
 and viewer are separate processes on loopback. --impair runs both in this
 process over pion's virtual network instead (the kernel's netem needs
 privileges this benchmark does not ask for), after a baseline of typing
@@ -73,8 +87,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.synthetic {
 		info.Screen = "synthetic canvas"
 	}
-	var results []phaseResult
+	var (
+		probes  []probeResult
+		results []phaseResult
+	)
 	if cfg.impair == nil {
+		// Before the session, so that nothing else runs beside the probe.
+		if cfg.probe > 0 {
+			if probes, err = runProbes(ctx, cfg, stderr); err != nil {
+				return err
+			}
+		}
 		results, err = runSeparate(ctx, cfg, &info, stderr)
 	} else {
 		results, err = runInProcess(ctx, cfg, &info, stderr)
@@ -82,11 +105,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ms := measures(results, cfg.impair)
+	ms := measures(probes, results, cfg.impair)
 	if cfg.json {
-		return writeJSON(stdout, info, results, ms)
+		return writeJSON(stdout, info, probes, results, ms)
 	}
-	return writeTable(stdout, info, results, ms)
+	return writeTable(stdout, info, probes, results, ms)
 }
 
 // lockedWriter serialises writes from several goroutines.
@@ -112,8 +135,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.settle, "settle", time.Second, "how long the viewer must have had no update before a phase starts, once it shows the starting picture exactly (100ms..1m; more than the codec's 300 ms lossless refinement delay keeps refinements out of the phase)")
 	fs.IntVar(&cfg.fps, "fps", 30, "the host's capture cap, frames a second (1..240); the throughput phase draws noise at this rate")
 	impair := fs.String("impair", "", "run through an impaired path: comma-separated delay=D (round trip added), loss=P% (each direction), rate=R (each direction; bit, kbit, mbit, gbit, or bps, kbps, mbps, gbps for bytes), such as delay=50ms,loss=1%,rate=10mbit")
-	fs.BoolVar(&cfg.json, "json", false, "print one JSON object per line (the run, each phase, each measure) instead of tables")
+	fs.BoolVar(&cfg.json, "json", false, "print one JSON object per line (the run, each probe, each phase, each measure) instead of tables")
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "give up after this long")
+	fs.DurationVar(&cfg.probe, "probe", 5*time.Second, "how long the raw data-channel probe sends, with each of deskhand's and pion's default transport settings (0: no probe, else 100ms..10m; not run with --impair)")
+	fs.IntVar(&cfg.probeMessage, "probe-message", rdp.MaxMessageSize, fmt.Sprintf("the probe's message size in bytes (1024..%d; default: rdp's screen fragment)", maxProbeMessage))
+	fs.IntVar(&cfg.probeBuffered, "probe-buffered", defaultProbeBuffered, fmt.Sprintf("the probe sender's high-water mark: it sends while at most this many bytes are queued, and resumes once the queue is below half (%d..%d; default: rdp's WithMaxBuffered)", minProbeBuffered, maxProbeBuffered))
+	fs.StringVar(&cfg.probeProfile, "probe-cpuprofile", "", "write CPU profiles of the probe's sender and receiver (pprof) into this folder")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -143,6 +170,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return cfg, fmt.Errorf("%w: --fps %d: want 1..240", ErrUsage, cfg.fps)
 	case cfg.timeout <= 0:
 		return cfg, fmt.Errorf("%w: --timeout %v: want more than 0", ErrUsage, cfg.timeout)
+	case cfg.probe != 0 && (cfg.probe < 100*time.Millisecond || cfg.probe > 10*time.Minute):
+		return cfg, fmt.Errorf("%w: --probe %v: want 0 or 100ms..10m", ErrUsage, cfg.probe)
+	case cfg.probeMessage < 1024 || cfg.probeMessage > maxProbeMessage:
+		return cfg, fmt.Errorf("%w: --probe-message %d: want 1024..%d", ErrUsage, cfg.probeMessage, maxProbeMessage)
+	case cfg.probeBuffered < minProbeBuffered || cfg.probeBuffered > maxProbeBuffered:
+		return cfg, fmt.Errorf("%w: --probe-buffered %d: want %d..%d", ErrUsage, cfg.probeBuffered, minProbeBuffered, maxProbeBuffered)
 	}
 	if *impair != "" {
 		m, err := parseImpairment(*impair)
@@ -420,7 +453,7 @@ func runSeparate(ctx context.Context, cfg config, info *runInfo, stderr io.Write
 		defer xs.close()
 		screen = &sceneScreen{sc: newScene(xs, cfg.size.X, cfg.size.Y, cfg.fps), picture: xs.image}
 		hostArgs = append(hostArgs, "--display", srv.Display)
-		env = srv.Env() // robotgo opens $DISPLAY
+		env = srv.Env() // the host's capture and injector open $DISPLAY
 		info.Notes = append(info.Notes, "the benchmark draws on the Xvfb from its own process (PutImage, CopyArea), as an application would; host CPU excludes drawing, and Xvfb's own CPU is counted nowhere")
 	}
 
