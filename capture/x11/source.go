@@ -4,7 +4,6 @@ package x11
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/deskhand/deskhand/capture"
+	"github.com/deskhand/deskhand/internal/xconn"
 	"github.com/deskhand/deskhand/internal/xdisplay"
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/damage"
@@ -200,32 +200,12 @@ func OpenContext(ctx context.Context, display string, opts ...Option) (*Source, 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadDisplayName, err)
 	}
-	nc, err := xdisplay.Dial(ctx, addr)
+	xc, err := xconn.Open(ctx, addr, display, o.xauthority, capture.ErrNoDisplay)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("x11: connect to %s: %w", display, ctx.Err())
-		}
-		return nil, fmt.Errorf("%w: nothing answers at %s: %v", capture.ErrNoDisplay, display, err)
+		return nil, err
 	}
-	// Closing the socket is the one thing that unblocks every xgb call, the
-	// handshake included; it is how ctx bounds the whole setup.
-	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
-	defer stop()
-
-	cookie := xdisplay.FindCookie(xdisplay.XauthorityPath(o.xauthority), addr, nc)
-	var conn *xgb.Conn
-	if cookie != nil {
-		conn, err = xgb.NewConnNetWithCookieHex(nc, hex.EncodeToString(cookie))
-	} else {
-		conn, err = xgb.NewConnNet(nc)
-	}
-	if err != nil {
-		_ = nc.Close()
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("x11: handshake with %s: %w", display, ctx.Err())
-		}
-		return nil, fmt.Errorf("%w: %s refused the connection: %v", capture.ErrNoDisplay, display, err)
-	}
+	defer xc.Release()
+	nc, conn := xc.Net, xc.X
 	s := &Source{opts: o, log: o.log, addr: addr, nc: nc, conn: conn}
 	if err := s.setup(ctx); err != nil {
 		_ = s.Close()
@@ -234,7 +214,7 @@ func OpenContext(ctx context.Context, display string, opts ...Option) (*Source, 
 		}
 		return nil, err
 	}
-	if !stop() {
+	if !xc.Release() {
 		_ = s.Close()
 		return nil, fmt.Errorf("x11: set up %s: %w", display, ctx.Err())
 	}

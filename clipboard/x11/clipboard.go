@@ -4,7 +4,6 @@ package x11
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/deskhand/deskhand/clipboard"
+	"github.com/deskhand/deskhand/internal/xconn"
 	"github.com/deskhand/deskhand/internal/xdisplay"
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xfixes"
@@ -105,31 +105,12 @@ func Open(ctx context.Context, opts ...Option) (*Clipboard, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()
-	nc, err := xdisplay.Dial(ctx, addr)
+	xc, err := xconn.Open(ctx, addr, o.display, o.xauthority, clipboard.ErrUnavailable)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("x11: connect to %s: %w", o.display, ctx.Err())
-		}
-		return nil, fmt.Errorf("%w: nothing answers at %s: %v", clipboard.ErrUnavailable, o.display, err)
+		return nil, err
 	}
-	// Closing the socket is the one thing that unblocks every xgb call, the
-	// handshake included; it is how ctx bounds the whole setup.
-	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
-	defer stop()
-	cookie := xdisplay.FindCookie(xdisplay.XauthorityPath(o.xauthority), addr, nc)
-	var conn *xgb.Conn
-	if cookie != nil {
-		conn, err = xgb.NewConnNetWithCookieHex(nc, hex.EncodeToString(cookie))
-	} else {
-		conn, err = xgb.NewConnNet(nc)
-	}
-	if err != nil {
-		_ = nc.Close()
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("x11: handshake with %s: %w", o.display, ctx.Err())
-		}
-		return nil, fmt.Errorf("%w: %s refused the connection: %v", clipboard.ErrUnavailable, o.display, err)
-	}
+	defer xc.Release()
+	nc, conn := xc.Net, xc.X
 	c := &Clipboard{
 		log: o.log, timeout: o.timeout, addr: addr, nc: nc, conn: conn,
 		readEv:   make(chan xgb.Event, readEvents),
@@ -142,7 +123,7 @@ func Open(ctx context.Context, opts ...Option) (*Clipboard, error) {
 		draining: map[xproto.Window]time.Time{},
 	}
 	err = c.setup(ctx, o.selection)
-	if err == nil && !stop() {
+	if err == nil && !xc.Release() {
 		err = ctx.Err()
 	}
 	if err != nil {

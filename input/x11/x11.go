@@ -2,7 +2,6 @@ package x11
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/deskhand/deskhand/input"
+	"github.com/deskhand/deskhand/internal/xconn"
 	"github.com/deskhand/deskhand/internal/xdisplay"
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
@@ -108,31 +108,12 @@ func NewContext(ctx context.Context, opts ...Option) (*Injector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadDisplayName, err)
 	}
-	nc, err := xdisplay.Dial(ctx, addr)
+	xc, err := xconn.Open(ctx, addr, o.display, o.xauthority, input.ErrNoDisplay)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("x11: connect to %s: %w", o.display, ctx.Err())
-		}
-		return nil, fmt.Errorf("%w: nothing answers at %s: %v", input.ErrNoDisplay, o.display, err)
+		return nil, err
 	}
-	// Closing the socket is the one thing that unblocks every xgb call, the
-	// handshake included; it is how ctx bounds the whole setup.
-	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
-	defer stop()
-	cookie := xdisplay.FindCookie(xdisplay.XauthorityPath(o.xauthority), addr, nc)
-	var conn *xgb.Conn
-	if cookie != nil {
-		conn, err = xgb.NewConnNetWithCookieHex(nc, hex.EncodeToString(cookie))
-	} else {
-		conn, err = xgb.NewConnNet(nc)
-	}
-	if err != nil {
-		_ = nc.Close()
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("x11: handshake with %s: %w", o.display, ctx.Err())
-		}
-		return nil, fmt.Errorf("%w: %s refused the connection: %v", input.ErrNoDisplay, o.display, err)
-	}
+	defer xc.Release()
+	nc, conn := xc.Net, xc.X
 	in := &Injector{
 		log: o.log, ox: o.ox, oy: o.oy, addr: addr, nc: nc, conn: conn,
 		busy:     make(chan struct{}, 1),
@@ -140,7 +121,7 @@ func NewContext(ctx context.Context, opts ...Option) (*Injector, error) {
 		pressed:  map[input.Key]xproto.Keycode{},
 	}
 	err = in.setup()
-	if err == nil && !stop() {
+	if err == nil && !xc.Release() {
 		err = ctx.Err()
 	}
 	if err != nil {

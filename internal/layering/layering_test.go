@@ -87,16 +87,16 @@ func allowed(from, to string) bool {
 		return !under(to, "examples") && to != "bench"
 	case from == "codec", from == "capture", from == "input", from == "signaling", from == "clipboard":
 		return false
-	// The two X11 backends share display-name parsing and Xauthority
-	// through internal/xdisplay.
+	// The X11 backends share display-name parsing and Xauthority
+	// (internal/xdisplay) and the connect step (internal/xconn).
 	case from == "capture/x11":
-		return to == "capture" || to == "internal/xdisplay"
+		return to == "capture" || to == "internal/xdisplay" || to == "internal/xconn"
 	case from == "clipboard/x11":
-		return to == "clipboard" || to == "internal/xdisplay"
+		return to == "clipboard" || to == "internal/xdisplay" || to == "internal/xconn"
 	case under(from, "capture"): // platform backends
 		return to == "capture"
 	case from == "input/x11":
-		return to == "input" || to == "internal/xdisplay"
+		return to == "input" || to == "internal/xdisplay" || to == "internal/xconn"
 	case under(from, "input"):
 		return to == "input"
 	case under(from, "clipboard"): // platform backends
@@ -106,6 +106,8 @@ func allowed(from, to string) bool {
 			to == "internal/peerapi"
 	case from == "internal/xdisplay":
 		return false // std-only, see stdOnly
+	case from == "internal/xconn":
+		return to == "internal/xdisplay" // and xgb
 	case from == "internal/peerapi":
 		return false // pion's API for rdp and bench; imports nothing of deskhand
 	case under(from, "internal"):
@@ -242,6 +244,8 @@ func TestPolicyCanFail(t *testing.T) {
 		{"capture/x11", "internal/xvfb"}, {"clipboard/x11", "internal/xvfb"}, {"capture/x11", "clipboard/x11"},
 		{"capture/screenshot", "internal/xdisplay"}, {"input/robotgo", "internal/xdisplay"},
 		{"capture", "internal/xdisplay"}, {"internal/xdisplay", "internal/xvfb"}, {"internal/xdisplay", "capture"},
+		{"capture/screenshot", "internal/xconn"}, {"input/robotgo", "internal/xconn"}, {"internal/xconn", "capture"},
+		{"internal/xconn", "internal/xvfb"},
 		{"codec", "internal/peerapi"}, {"signaling", "internal/peerapi"}, {"internal/peerapi", "rdp"},
 		{"internal/peerapi", "internal/xvfb"},
 	} {
@@ -252,6 +256,7 @@ func TestPolicyCanFail(t *testing.T) {
 	for _, c := range [][2]string{{"rdp", "codec"}, {"capture/x11", "capture"}, {"examples/agent", "rdp"}, {"bench", "internal/xvfb"},
 		{"clipboard/x11", "clipboard"}, {"rdp", "clipboard"},
 		{"capture/x11", "internal/xdisplay"}, {"clipboard/x11", "internal/xdisplay"}, {"input/x11", "internal/xdisplay"},
+		{"capture/x11", "internal/xconn"}, {"clipboard/x11", "internal/xconn"}, {"input/x11", "internal/xconn"}, {"internal/xconn", "internal/xdisplay"},
 		{"rdp", "internal/peerapi"}, {"bench/internal/e2e", "internal/peerapi"}} {
 		if !allowed(c[0], c[1]) {
 			t.Errorf("policy refuses %s -> %s", c[0], c[1])
