@@ -15,9 +15,9 @@ import (
 // pixels. jpegFile rebuilds a standard file (for a browser's decoder, or
 // image/jpeg in tests) from a scan.
 //
-// The encoder's transform is the floating-point AAN DCT of the IJG library
-// (jfdctflt.c); the decoder (jpeg_decode.go) has an integer inverse with
-// shortcuts for sparse blocks. The tables come from the JPEG standard and
+// The encoder's transform is an integer AAN DCT (the IJG library's
+// jfdctfst.c with more precision); the decoder (jpeg_decode.go) has an
+// integer inverse with shortcuts for sparse blocks. The tables come from the JPEG standard and
 // Go's image/jpeg.
 
 // unzig maps the zig-zag order of coefficients to natural (row-major) order.
@@ -162,28 +162,77 @@ var jpegTables = func() (t struct {
 }()
 
 // jpegDeadZone widens the interval of AC values that quantise to zero (and
-// shifts the others towards zero) by this fraction of a quantisation step,
+// shifts the others towards zero) by this percentage of a quantisation step,
 // as libjpeg-style encoders do: a coefficient just above half a step costs
 // more bits than the error it removes. On recorded video at quality 40 it
 // saves 12% of the JPEG bytes for 0.57 dB of PSNR, where lowering the
 // quality to 36 saves 5% for 0.35 dB.
-const jpegDeadZone = 0.2
+const jpegDeadZone = 20 // percent of a step
 
 // aanScale are the AAN DCT's per-frequency scale factors.
-var aanScale = [8]float32{1, 1.387039845, 1.306562965, 1.175875602, 1, 0.785694958, 0.541196100, 0.275899379}
+var aanScale = [8]float64{1, 1.387039845, 1.306562965, 1.175875602, 1, 0.785694958, 0.541196100, 0.275899379}
+
+// The encoder works in integers from the pixels to the bits: a fused
+// colour conversion and 2x2 chroma averaging writes one MCU row straight
+// into 8x8 blocks, an integer AAN DCT leaves its output scaling to the
+// quantiser, which multiplies by reciprocals, and the entropy coder jumps
+// from one non-zero coefficient to the next with a bit mask. (The
+// floating-point version spent a quarter of its time converting between
+// floats and integers, and another on copying samples and testing zeros.)
+const (
+	// jpegFrac is the number of fraction bits of the level-shifted samples:
+	// rounding them to integers would add noise that high qualities show.
+	jpegFrac = 6
+	// fdctBits is the number of fraction bits of the DCT's multipliers.
+	fdctBits = 16
+	// quantBits is the number of fraction bits of the reciprocal
+	// quantisation steps.
+	quantBits = 32
+)
+
+// The AAN multipliers in Q(fdctBits).
+const (
+	fdct0707  = 46341 // 0.707106781
+	fdct0382  = 25080 // 0.382683433
+	fdct0541  = 35468 // 0.541196100
+	fdct1306  = 85627 // 1.306562965
+	fdctRound = 1 << (fdctBits - 1)
+)
+
+// The JFIF colour matrix in Q16. Each chroma row sums to zero, so grey
+// has no chroma at all.
+const (
+	yR, yG, yB    = 19595, 38470, 7471
+	cbR, cbG, cbB = -11059, -21709, 32768
+	crR, crG, crB = 32768, -27439, -5329
+)
+
+const (
+	// lumaBias rounds a luma sample and level-shifts it by 128.
+	lumaBias = 1<<(15-jpegFrac) - 128<<16
+	// chromaBias rounds a chroma sample computed from the sums of 4 pixels.
+	chromaBias = 1 << (17 - jpegFrac)
+	// acBias rounds |AC| towards zero by jpegDeadZone more than to nearest.
+	acBias = int64(1) << quantBits * (50 - jpegDeadZone) / 100
+	// dcBias rounds |DC| to nearest.
+	dcBias = int64(1) << (quantBits - 1)
+)
 
 // jpegEncoder encodes regions of up to TileSize x TileSize pixels. It is
 // per-worker scratch.
 type jpegEncoder struct {
 	quality int
-	qz      [2][64]uint8   // quantisation tables, zig-zag order
-	div     [2][64]float32 // 1/divisor for the AAN output, natural order
+	qz      [2][64]uint8  // quantisation tables, zig-zag order
+	recip   [2][64]uint32 // 2^quantBits / step of the scaled DCT output, fdct's order
+	// A DCT output v quantises to non-zero iff uint(v + thr[n].off) >=
+	// thr[n].lim: |v| >= T is v+T-1 outside 0..2T-2. fdct's order.
+	thr [2][64]quantThreshold
 
-	y      [TileSize * TileSize]float32 // level-shifted luma, padded to 16s
-	cb, cr [TileSize * TileSize / 4]float32
-	block  [64]float32
+	mcu  [TileSize / 16][6][64]int32 // one MCU row: four Y blocks, Cb, Cr, each row-major
+	tmp  [64]int32                   // fdct's first pass
+	edge [2][64]byte                 // the last MCU's pixel rows, padded to 16 pixels
 
-	acc  uint64 // bits not yet written, MSB-aligned at bit 63-nacc
+	acc  uint64 // the last nacc bits not yet written, LSB-aligned
 	nacc uint
 	out  []byte
 }
@@ -197,212 +246,303 @@ func (e *jpegEncoder) setQuality(q int) {
 	for t := range 2 {
 		for k := range 64 {
 			n := unzig[k]
-			e.div[t][n] = 1 / (float32(e.qz[t][k]) * aanScale[n/8] * aanScale[n%8] * 8)
+			step := float64(e.qz[t][k]) * aanScale[n/8] * aanScale[n%8] * 8 * (1 << jpegFrac)
+			r := int64(math.Round((1 << quantBits) / step))
+			p := unzigT[k]
+			e.recip[t][p] = uint32(r)
+			// The smallest |v| that block quantises to non-zero.
+			bias := acBias
+			if n == 0 {
+				bias = dcBias
+			}
+			thr := ((1 << quantBits) - bias + r - 1) / r
+			e.thr[t][p] = quantThreshold{off: int32(thr - 1), lim: uint32(2*thr - 1)}
 		}
 	}
 }
+
+// quantThreshold tells the DCT which outputs quantise to zero.
+type quantThreshold struct {
+	off int32
+	lim uint32
+}
+
+// fdct leaves the coefficients transposed: (u, v), natural index v*8+u, at
+// u*8+v. unzigT maps the zig-zag order to that order, zigT the other way.
+var unzigT, zigT = func() (unz, zig [64]uint8) {
+	for k, n := range unzig {
+		p := n%8*8 + n/8
+		unz[k], zig[p] = p, uint8(k)
+	}
+	return unz, zig
+}()
 
 // appendJPEG appends the entropy-coded scan of the w x h region of px (4
 // bytes a pixel, rows stride bytes apart, in format f) at quality q.
 func (e *jpegEncoder) appendJPEG(dst, px []byte, stride, w, h int, f PixelFormat, q int) []byte {
 	e.setQuality(q)
-	pw, ph := (w+15)&^15, (h+15)&^15
 	rs, bs := uint(0), uint(16) // shifts of R and B in a little-endian pixel word
 	if f == BGRA {
 		rs, bs = 16, 0
 	}
-	// Colour conversion (JFIF), replicating the last column and row into the
-	// padding; chroma averaged over 2x2.
-	cw := pw / 2
-	for y := 0; y < ph; y += 2 {
-		r0 := px[min(y, h-1)*stride:][:w*4]
-		r1 := px[min(y+1, h-1)*stride:][:w*4]
-		yo0, yo1 := e.y[y*pw:y*pw+pw], e.y[(y+1)*pw:(y+1)*pw+pw]
-		cb, cr := e.cb[(y/2)*cw:(y/2)*cw+cw], e.cr[(y/2)*cw:(y/2)*cw+cw]
-		for x := 0; x < pw; x += 2 {
-			x0, x1 := min(x, w-1)*4, min(x+1, w-1)*4
-			p00 := binary.LittleEndian.Uint32(r0[x0:])
-			p01 := binary.LittleEndian.Uint32(r0[x1:])
-			p10 := binary.LittleEndian.Uint32(r1[x0:])
-			p11 := binary.LittleEndian.Uint32(r1[x1:])
-			rr0, gg0, bb0 := float32(p00>>rs&0xFF), float32(p00>>8&0xFF), float32(p00>>bs&0xFF)
-			rr1, gg1, bb1 := float32(p01>>rs&0xFF), float32(p01>>8&0xFF), float32(p01>>bs&0xFF)
-			rr2, gg2, bb2 := float32(p10>>rs&0xFF), float32(p10>>8&0xFF), float32(p10>>bs&0xFF)
-			rr3, gg3, bb3 := float32(p11>>rs&0xFF), float32(p11>>8&0xFF), float32(p11>>bs&0xFF)
-			yo0[x] = 0.299*rr0 + 0.587*gg0 + 0.114*bb0 - 128
-			yo0[x+1] = 0.299*rr1 + 0.587*gg1 + 0.114*bb1 - 128
-			yo1[x] = 0.299*rr2 + 0.587*gg2 + 0.114*bb2 - 128
-			yo1[x+1] = 0.299*rr3 + 0.587*gg3 + 0.114*bb3 - 128
-			sr, sg, sb := rr0+rr1+rr2+rr3, gg0+gg1+gg2+gg3, bb0+bb1+bb2+bb3
-			cb[x/2] = (-0.168736*sr - 0.331264*sg + 0.5*sb) / 4
-			cr[x/2] = (0.5*sr - 0.418688*sg - 0.081312*sb) / 4
-		}
-	}
-
+	mcus := (w + 15) / 16
 	e.out = dst
 	e.acc, e.nacc = 0, 0
 	var dcY, dcCb, dcCr int32
-	for my := 0; my < ph; my += 16 {
-		for mx := 0; mx < pw; mx += 16 {
-			dcY = e.block8(e.y[:], pw, mx, my, 0, dcY)
-			dcY = e.block8(e.y[:], pw, mx+8, my, 0, dcY)
-			dcY = e.block8(e.y[:], pw, mx, my+8, 0, dcY)
-			dcY = e.block8(e.y[:], pw, mx+8, my+8, 0, dcY)
-			dcCb = e.block8(e.cb[:], cw, mx/2, my/2, 1, dcCb)
-			dcCr = e.block8(e.cr[:], cw, mx/2, my/2, 1, dcCr)
+	for my := 0; my < h; my += 16 {
+		// Rows past the bottom repeat the last one.
+		for r := 0; r < 16; r += 2 {
+			r0 := px[min(my+r, h-1)*stride:][:w*4]
+			r1 := px[min(my+r+1, h-1)*stride:][:w*4]
+			for m := range mcus {
+				convertRows(&e.mcu[m], e.span(0, r0, m*16), e.span(1, r1, m*16), r/2, rs, bs)
+			}
+		}
+		for m := range mcus {
+			b := &e.mcu[m]
+			dcY = e.block(&b[0], 0, dcY)
+			dcY = e.block(&b[1], 0, dcY)
+			dcY = e.block(&b[2], 0, dcY)
+			dcY = e.block(&b[3], 0, dcY)
+			dcCb = e.block(&b[4], 1, dcCb)
+			dcCr = e.block(&b[5], 1, dcCr)
 		}
 	}
 	// Pad the last byte with 1 bits.
-	if e.nacc%8 != 0 {
-		e.emit(1<<(8-e.nacc%8)-1, 8-e.nacc%8)
+	acc, nacc, out := e.acc, e.nacc, e.out
+	if pad := (8 - nacc%8) % 8; pad > 0 {
+		acc = acc<<pad | 1<<pad - 1
+		nacc += pad
 	}
-	e.flush()
-	return e.out
+	for nacc >= 8 {
+		nacc -= 8
+		b := byte(acc >> nacc)
+		out = append(out, b)
+		if b == 0xFF {
+			out = append(out, 0)
+		}
+	}
+	e.out = nil
+	return out
 }
 
-// block8 transforms, quantises and codes the 8x8 block at (x, y) of plane
-// (rows stride apart) with table t, and returns its DC value.
-func (e *jpegEncoder) block8(plane []float32, stride, x, y, t int, prevDC int32) int32 {
-	b := &e.block
-	for r := range 8 {
-		copy(b[r*8:r*8+8], plane[(y+r)*stride+x:])
+// span returns the 16 pixels of row from pixel x on, repeating the row's
+// last pixel where it is shorter (into edge[i]).
+func (e *jpegEncoder) span(i int, row []byte, x int) *[64]byte {
+	if x*4+64 <= len(row) {
+		return (*[64]byte)(row[x*4:])
 	}
-	fdct(b)
-	div := &e.div[t]
-	var c [64]int32
-	// DC rounds to nearest without a branch: |v| < 2048, so v+4096.5 is
-	// positive and truncation is floor.
-	c[0] = int32(b[0]*div[0]+4096.5) - 4096
-	for k := 1; k < 64; k++ {
-		n := unzig[k]
-		// AC rounds towards zero by jpegDeadZone more than to nearest:
-		// truncate |v| + 0.5 - jpegDeadZone, then restore the sign.
-		v := b[n] * div[n]
-		bits := math.Float32bits(v)
-		sign := int32(bits) >> 31
-		a := int32(math.Float32frombits(bits&^(1<<31)) + (0.5 - jpegDeadZone))
-		c[k] = (a ^ sign) - sign
+	p := &e.edge[i&1]
+	n := copy(p[:], row[x*4:])
+	for j := n; j < 64; j += 4 {
+		copy(p[j:j+4], p[n-4:n])
 	}
-	dc := &jpegTables.enc[2*t]
-	ac := &jpegTables.enc[2*t+1]
-	e.emitValue(dc, 0, c[0]-prevDC)
-	run := uint32(0)
-	for k := 1; k < 64; k++ {
-		v := c[k]
-		if v == 0 {
-			run++
-			continue
-		}
-		for run > 15 {
-			e.emitCode(ac[0xF0])
+	return p
+}
+
+// convertRows converts two rows of 16 pixels, s0 above s1, that are rows
+// 2*pr and 2*pr+1 of the MCU m: into its luma blocks and, averaged over 2x2,
+// its chroma blocks.
+func convertRows(m *[6][64]int32, s0, s1 *[64]byte, pr int, rs, bs uint) {
+	pr &= 7
+	yb, yo := pr>>2<<1, (pr&3)*16
+	convert8((*[16]int32)(m[yb][yo:]), (*[4]int32)(m[4][pr*8:]), (*[4]int32)(m[5][pr*8:]), (*[32]byte)(s0[:32]), (*[32]byte)(s1[:32]), rs, bs)
+	convert8((*[16]int32)(m[yb+1][yo:]), (*[4]int32)(m[4][pr*8+4:]), (*[4]int32)(m[5][pr*8+4:]), (*[32]byte)(s0[32:]), (*[32]byte)(s1[32:]), rs, bs)
+}
+
+// convert8 converts 2 rows of 8 pixels, a above b: luma into two block
+// rows of y, chroma into one row of 4 of cb and cr.
+func convert8(y *[16]int32, cb, cr *[4]int32, a, b *[32]byte, rs, bs uint) {
+	for i := range 4 {
+		p0 := binary.LittleEndian.Uint32(a[i*8:])
+		p1 := binary.LittleEndian.Uint32(a[i*8+4:])
+		p2 := binary.LittleEndian.Uint32(b[i*8:])
+		p3 := binary.LittleEndian.Uint32(b[i*8+4:])
+		r0, g0, b0 := int32(p0>>(rs&31)&0xFF), int32(p0>>8&0xFF), int32(p0>>(bs&31)&0xFF)
+		r1, g1, b1 := int32(p1>>(rs&31)&0xFF), int32(p1>>8&0xFF), int32(p1>>(bs&31)&0xFF)
+		r2, g2, b2 := int32(p2>>(rs&31)&0xFF), int32(p2>>8&0xFF), int32(p2>>(bs&31)&0xFF)
+		r3, g3, b3 := int32(p3>>(rs&31)&0xFF), int32(p3>>8&0xFF), int32(p3>>(bs&31)&0xFF)
+		y[2*i] = (yR*r0 + yG*g0 + yB*b0 + lumaBias) >> (16 - jpegFrac)
+		y[2*i+1] = (yR*r1 + yG*g1 + yB*b1 + lumaBias) >> (16 - jpegFrac)
+		y[2*i+8] = (yR*r2 + yG*g2 + yB*b2 + lumaBias) >> (16 - jpegFrac)
+		y[2*i+9] = (yR*r3 + yG*g3 + yB*b3 + lumaBias) >> (16 - jpegFrac)
+		sr, sg, sb := r0+r1+r2+r3, g0+g1+g2+g3, b0+b1+b2+b3
+		cb[i] = (cbR*sr + cbG*sg + cbB*sb + chromaBias) >> (18 - jpegFrac)
+		cr[i] = (crR*sr + crG*sg + crB*sb + chromaBias) >> (18 - jpegFrac)
+	}
+}
+
+// block transforms, quantises and codes one block with table t, and
+// returns its DC value.
+func (e *jpegEncoder) block(b *[64]int32, t int, prevDC int32) int32 {
+	t &= 1
+	// mask has bit k set if the coefficient k (zig-zag order) is not zero.
+	nat := fdct(b, &e.tmp, &e.thr[t]) &^ 1
+	var mask uint64
+	for nat != 0 {
+		mask |= 1 << (zigT[bits.TrailingZeros64(nat)&63] & 63)
+		nat &= nat - 1
+	}
+	rc := &e.recip[t]
+	dc := quant(b[0], rc[0], dcBias)
+
+	acc, nacc, out := e.acc, e.nacc, e.out
+	dcTab, acTab := &jpegTables.enc[2*t], &jpegTables.enc[2*t+1]
+	// DC: the difference from the previous block's.
+	d := dc - prevDC
+	ds := d >> 31
+	size := uint(bits.Len32(uint32((d ^ ds) - ds)))
+	hc := dcTab[size]
+	n := uint(hc>>24) + size
+	acc = acc<<n | uint64(hc&0xFFFF)<<size | uint64(uint32(d+ds)&(1<<size-1))
+	nacc += n
+	if nacc >= 32 {
+		nacc -= 32
+		out = appendStuffed32(out, uint32(acc>>nacc))
+	}
+	last := 0
+	for mask != 0 {
+		k := bits.TrailingZeros64(mask)
+		mask &= mask - 1
+		run := k - last - 1
+		last = k
+		for run >= 16 {
+			hc := acTab[0xF0]
+			acc = acc<<(hc>>24) | uint64(hc&0xFFFF)
+			nacc += uint(hc >> 24)
+			if nacc >= 32 {
+				nacc -= 32
+				out = appendStuffed32(out, uint32(acc>>nacc))
+			}
 			run -= 16
 		}
-		e.emitValue(ac, run, v)
-		run = 0
+		// AC rounds towards zero by jpegDeadZone more than to nearest.
+		p := unzigT[k&63] & 63
+		v := quantAC(b[p], rc[p])
+		vs := v >> 31
+		size := uint(bits.Len32(uint32((v ^ vs) - vs)))
+		hc := acTab[uint(run)<<4|size]
+		n := uint(hc>>24) + size
+		acc = acc<<n | uint64(hc&0xFFFF)<<size | uint64(uint32(v+vs)&(1<<size-1))
+		nacc += n
+		if nacc >= 32 {
+			nacc -= 32
+			out = appendStuffed32(out, uint32(acc>>nacc))
+		}
 	}
-	if run > 0 {
-		e.emitCode(ac[0x00])
+	if last != 63 {
+		hc := acTab[0x00]
+		acc = acc<<(hc>>24) | uint64(hc&0xFFFF)
+		nacc += uint(hc >> 24)
+		if nacc >= 32 {
+			nacc -= 32
+			out = appendStuffed32(out, uint32(acc>>nacc))
+		}
 	}
-	return c[0]
+	e.acc, e.nacc, e.out = acc, nacc, out
+	return dc
 }
 
-// emitValue writes the code of (run, size of v) and then v's size bits.
-func (e *jpegEncoder) emitValue(tab *huffEnc, run uint32, v int32) {
-	a := v
-	if a < 0 {
-		a = -a
-		v--
-	}
-	size := uint32(bits.Len32(uint32(a)))
-	e.emitCode(tab[run<<4|size])
-	if size > 0 {
-		e.emit(uint64(v)&(1<<size-1), uint(size))
-	}
+// quant divides the DCT output v by the step whose reciprocal is r,
+// rounding |v| up from bias (of 1<<quantBits).
+func quant(v int32, r uint32, bias int64) int32 {
+	w := int64(v)
+	s := w >> 63
+	return int32(((((w^s)-s)*int64(r)+bias)>>quantBits ^ s) - s)
 }
 
-func (e *jpegEncoder) emitCode(c uint32) { e.emit(uint64(c&0xFFFFFF), uint(c>>24)) }
+// quantAC quantises an AC output: towards zero by jpegDeadZone more than
+// to nearest.
+func quantAC(v int32, r uint32) int32 { return quant(v, r, acBias) }
 
-// emit appends the low n bits of v to the bit stream.
-func (e *jpegEncoder) emit(v uint64, n uint) {
-	e.acc |= v << (64 - e.nacc - n)
-	e.nacc += n
-	if e.nacc >= 32 {
-		e.flush32()
-	}
-}
-
-// flush32 writes 32 bits, stuffing a 0 after every 0xFF byte.
-func (e *jpegEncoder) flush32() {
-	w := uint32(e.acc >> 32)
+// appendStuffed32 appends w big-endian, stuffing a 0 after every 0xFF byte.
+func appendStuffed32(out []byte, w uint32) []byte {
 	if (w&0x80808080)&((w&0x7F7F7F7F)+0x01010101) == 0 {
-		// No 0xFF byte: write the word at once.
-		e.out = binary.BigEndian.AppendUint32(e.out, w)
-	} else {
-		for i := 24; i >= 0; i -= 8 {
-			b := byte(w >> i)
-			e.out = append(e.out, b)
-			if b == 0xFF {
-				e.out = append(e.out, 0)
-			}
-		}
+		return binary.BigEndian.AppendUint32(out, w)
 	}
-	e.acc <<= 32
-	e.nacc -= 32
+	return appendStuffedSlow(out, w)
 }
 
-// flush writes the remaining whole bytes.
-func (e *jpegEncoder) flush() {
-	for e.nacc >= 8 {
-		b := byte(e.acc >> 56)
-		e.out = append(e.out, b)
+func appendStuffedSlow(out []byte, w uint32) []byte {
+	for i := 24; i >= 0; i -= 8 {
+		b := byte(w >> i)
+		out = append(out, b)
 		if b == 0xFF {
-			e.out = append(e.out, 0)
+			out = append(out, 0)
 		}
-		e.acc <<= 8
-		e.nacc -= 8
 	}
+	return out
 }
 
-// fdct is the forward AAN DCT of jfdctflt.c; output (u,v) is scaled by
-// 8*aanScale[u]*aanScale[v].
-func fdct(d *[64]float32) {
-	for i := 0; i < 64; i += 8 {
-		r := d[i : i+8 : i+8]
-		tmp0, tmp7 := r[0]+r[7], r[0]-r[7]
-		tmp1, tmp6 := r[1]+r[6], r[1]-r[6]
-		tmp2, tmp5 := r[2]+r[5], r[2]-r[5]
-		tmp3, tmp4 := r[3]+r[4], r[3]-r[4]
-		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
-		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
-		r[0], r[4] = tmp10+tmp11, tmp10-tmp11
-		z1 := (tmp12 + tmp13) * 0.707106781
-		r[2], r[6] = tmp13+z1, tmp13-z1
-		tmp10, tmp11, tmp12 = tmp4+tmp5, tmp5+tmp6, tmp6+tmp7
-		z5 := (tmp10 - tmp12) * 0.382683433
-		z2 := 0.541196100*tmp10 + z5
-		z4 := 1.306562965*tmp12 + z5
-		z3 := tmp11 * 0.707106781
-		z11, z13 := tmp7+z3, tmp7-z3
-		r[5], r[3], r[1], r[7] = z13+z2, z13-z2, z11+z4, z11-z4
+// fdct is the forward AAN DCT of jfdctfst.c in more precise integers;
+// output (u,v) is scaled by 8*aanScale[u]*aanScale[v]. The first pass
+// reads the rows of d and writes them transposed into tmp, so that the
+// second reads rows too (the compiler addresses columns poorly), and
+// leaves d transposed. fdct returns the mask, in d's order, of the outputs
+// that quantise to non-zero by thr: testing them while they are in
+// registers is cheaper than quantising all.
+func fdct(d, tmp *[64]int32, thr *[64]quantThreshold) (mask uint64) {
+	for i := range 8 {
+		fdct8((*[8]int32)(d[i*8:]), (*[57]int32)(tmp[i:]))
 	}
 	for i := range 8 {
-		tmp0, tmp7 := d[i]+d[56+i], d[i]-d[56+i]
-		tmp1, tmp6 := d[8+i]+d[48+i], d[8+i]-d[48+i]
-		tmp2, tmp5 := d[16+i]+d[40+i], d[16+i]-d[40+i]
-		tmp3, tmp4 := d[24+i]+d[32+i], d[24+i]-d[32+i]
-		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
-		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
-		d[i], d[32+i] = tmp10+tmp11, tmp10-tmp11
-		z1 := (tmp12 + tmp13) * 0.707106781
-		d[16+i], d[48+i] = tmp13+z1, tmp13-z1
-		tmp10, tmp11, tmp12 = tmp4+tmp5, tmp5+tmp6, tmp6+tmp7
-		z5 := (tmp10 - tmp12) * 0.382683433
-		z2 := 0.541196100*tmp10 + z5
-		z4 := 1.306562965*tmp12 + z5
-		z3 := tmp11 * 0.707106781
-		z11, z13 := tmp7+z3, tmp7-z3
-		d[40+i], d[24+i], d[8+i], d[56+i] = z13+z2, z13-z2, z11+z4, z11-z4
+		mask |= fdct8q((*[8]int32)(tmp[i*8:]), (*[8]int32)(d[i*8:]), (*[8]quantThreshold)(thr[i*8:])) << (i * 8 & 63)
 	}
+	return mask
+}
+
+// fdct8 transforms the row r into o[0], o[8], ..., o[56].
+func fdct8(r *[8]int32, o *[57]int32) {
+	tmp0, tmp7 := int(r[0])+int(r[7]), int(r[0])-int(r[7])
+	tmp1, tmp6 := int(r[1])+int(r[6]), int(r[1])-int(r[6])
+	tmp2, tmp5 := int(r[2])+int(r[5]), int(r[2])-int(r[5])
+	tmp3, tmp4 := int(r[3])+int(r[4]), int(r[3])-int(r[4])
+	tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
+	tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
+	o[0], o[32] = int32(tmp10+tmp11), int32(tmp10-tmp11)
+	z1 := ((tmp12+tmp13)*fdct0707 + fdctRound) >> fdctBits
+	o[16], o[48] = int32(tmp13+z1), int32(tmp13-z1)
+	tmp10, tmp11, tmp12 = tmp4+tmp5, tmp5+tmp6, tmp6+tmp7
+	z5 := (tmp10 - tmp12) * fdct0382
+	z2 := (tmp10*fdct0541 + z5 + fdctRound) >> fdctBits
+	z4 := (tmp12*fdct1306 + z5 + fdctRound) >> fdctBits
+	z3 := (tmp11*fdct0707 + fdctRound) >> fdctBits
+	z11, z13 := tmp7+z3, tmp7-z3
+	o[40], o[24], o[8], o[56] = int32(z13+z2), int32(z13-z2), int32(z11+z4), int32(z11-z4)
+}
+
+// fdct8q transforms r into o and returns the bits of the outputs that
+// quantise to non-zero by th.
+func fdct8q(r, o *[8]int32, th *[8]quantThreshold) uint64 {
+	tmp0, tmp7 := int(r[0])+int(r[7]), int(r[0])-int(r[7])
+	tmp1, tmp6 := int(r[1])+int(r[6]), int(r[1])-int(r[6])
+	tmp2, tmp5 := int(r[2])+int(r[5]), int(r[2])-int(r[5])
+	tmp3, tmp4 := int(r[3])+int(r[4]), int(r[3])-int(r[4])
+	tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
+	tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
+	o0, o4 := tmp10+tmp11, tmp10-tmp11
+	z1 := ((tmp12+tmp13)*fdct0707 + fdctRound) >> fdctBits
+	o2, o6 := tmp13+z1, tmp13-z1
+	tmp10, tmp11, tmp12 = tmp4+tmp5, tmp5+tmp6, tmp6+tmp7
+	z5 := (tmp10 - tmp12) * fdct0382
+	z2 := (tmp10*fdct0541 + z5 + fdctRound) >> fdctBits
+	z4 := (tmp12*fdct1306 + z5 + fdctRound) >> fdctBits
+	z3 := (tmp11*fdct0707 + fdctRound) >> fdctBits
+	z11, z13 := tmp7+z3, tmp7-z3
+	o5, o3, o1, o7 := z13+z2, z13-z2, z11+z4, z11-z4
+	o[0], o[1], o[2], o[3] = int32(o0), int32(o1), int32(o2), int32(o3)
+	o[4], o[5], o[6], o[7] = int32(o4), int32(o5), int32(o6), int32(o7)
+	return nonZero(o0, th[0]) | nonZero(o1, th[1])<<1 | nonZero(o2, th[2])<<2 | nonZero(o3, th[3])<<3 |
+		nonZero(o4, th[4])<<4 | nonZero(o5, th[5])<<5 | nonZero(o6, th[6])<<6 | nonZero(o7, th[7])<<7
+}
+
+// nonZero returns 1 if the DCT output v quantises to non-zero by t.
+func nonZero(v int, t quantThreshold) uint64 {
+	var bit uint64
+	if uint32(int32(v)+t.off) >= t.lim {
+		bit = 1
+	}
+	return bit
 }
 
 // jpegFile appends a complete baseline JFIF file around a scan written by
