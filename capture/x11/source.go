@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"log"
 	"log/slog"
 	"net"
 	"sync"
@@ -22,16 +21,6 @@ import (
 	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
 )
-
-func init() {
-	// xgb logs through a package-level logger to stderr: "Could not get
-	// authority info" for every connection made without a cookie, and a
-	// line for every read error when a connection ends. Both are expected
-	// here and reported as errors, so the logger is silenced once, at init,
-	// before any connection exists: setting it later would race with the
-	// goroutines of connections already open.
-	xgb.Logger = log.New(io.Discard, "", 0)
-}
 
 // extInitMu serialises xgb extension Init calls: each one writes xgb's
 // package-level event and error tables without a lock, so two sources

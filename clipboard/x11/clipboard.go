@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"net"
 	"sync"
@@ -21,15 +20,6 @@ import (
 	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
 )
-
-func init() {
-	// xgb logs through a package-level logger to stderr: "Could not get
-	// authority info" for every connection made without a cookie, and a
-	// line for every read error when a connection ends. Both are expected
-	// and reported as errors here, so it is silenced once, at init, before
-	// any connection exists (as capture/x11 does).
-	xgb.Logger = log.New(io.Discard, "", 0)
-}
 
 // openTimeout bounds Open: a dead or stuck server gives an error, not a hang.
 const openTimeout = 10 * time.Second

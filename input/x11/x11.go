@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"math"
 	"net"
@@ -20,15 +19,6 @@ import (
 	"github.com/jezek/xgb/xproto"
 	"github.com/jezek/xgb/xtest"
 )
-
-func init() {
-	// xgb logs through a package-level logger to stderr: "Could not get
-	// authority info" for every connection made without a cookie, and a
-	// line for every read error when a connection ends. Both are expected
-	// and reported as errors here, so it is silenced once, at init, before
-	// any connection exists (as capture/x11 and clipboard/x11 do).
-	xgb.Logger = log.New(io.Discard, "", 0)
-}
 
 const (
 	// openTimeout bounds New: a dead or stuck server gives an error, not a

@@ -4,11 +4,23 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"log"
 	"net"
 
 	"github.com/deskhand/deskhand/internal/xdisplay"
 	"github.com/jezek/xgb"
 )
+
+func init() {
+	// xgb logs through a package-level logger to stderr: "Could not get
+	// authority info" for every connection made without a cookie, and a
+	// line for every read error when a connection ends. Both are expected
+	// and reported as errors by the backends, so it is silenced once, at
+	// init, before any connection exists: setting it later would race with
+	// the goroutines of connections already open.
+	xgb.Logger = log.New(io.Discard, "", 0)
+}
 
 // Conn is an open connection to an X server.
 type Conn struct {
