@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -81,6 +82,7 @@ func TestStatsAndFrameHook(t *testing.T) {
 	require.NoError(t, err)
 	frames := make(chan FrameInfo, 256)
 	hook := func(f FrameInfo) {
+		f.Rects = slices.Clone(f.Rects) // valid only during the hook
 		select {
 		case frames <- f:
 		default:
@@ -92,9 +94,18 @@ func TestStatsAndFrameHook(t *testing.T) {
 	require.Positive(t, first.Bytes)
 	require.False(t, first.Applied.Before(first.Captured), "applied after captured (one machine, one clock)")
 	require.Less(t, first.Applied.Sub(first.Captured), testTimeout)
+	var all image.Rectangle
+	for _, r := range first.Rects {
+		all = all.Union(r)
+	}
+	require.Equal(t, image.Rect(0, 0, 640, 360), all, "a key frame repaints everything")
 	next := <-frames
 	require.False(t, next.Key)
 	require.Greater(t, next.Seq, first.Seq)
+	require.NotEmpty(t, next.Rects, "an update says what it repainted")
+	for _, r := range next.Rects {
+		require.True(t, r.In(image.Rect(0, 0, 640, 360)), "%v outside the picture", r)
+	}
 
 	// After a second of pings and updates, both sides have numbers.
 	require.Eventually(t, func() bool {

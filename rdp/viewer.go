@@ -99,6 +99,10 @@ type FrameInfo struct {
 	Encode     time.Duration // the host's encoding time
 	Decode     time.Duration // our decoding time
 	Superseded uint32        // frames the host skipped for us just before this one
+	// Rects are the regions of the picture this update repainted, so that
+	// a display repaints only those. The slice is reused: it is valid only
+	// during the hook.
+	Rects []image.Rectangle
 }
 
 func (v *Viewer) onControl(conn *vconn, b []byte) {
@@ -258,7 +262,7 @@ func (v *Viewer) onScreen(frag []byte) {
 	v.refining = hdr.Refining
 	if v.o.frameHook != nil {
 		v.o.frameHook(FrameInfo{Seq: u.Seq, Key: u.Key, Bytes: len(msg), Captured: captured, Applied: now,
-			Encode: hdr.Encode, Decode: v.stats.LastDecode, Superseded: hdr.Superseded})
+			Encode: hdr.Encode, Decode: v.stats.LastDecode, Superseded: hdr.Superseded, Rects: u.Rects})
 	}
 	select {
 	case v.updated <- struct{}{}:
