@@ -23,6 +23,12 @@ func New(c Config) (*webrtc.API, io.Closer, error) {
 	// mDNS candidates would multicast on the LAN and need a resolver on
 	// the other side; deskhand's peers exchange plain host candidates.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// Browsers hide their addresses (mDNS names), so a browser viewer's
+	// candidate pair is peer-reflexive, learnt from its first checks; pion
+	// holds such pairs back a second by default, a second added to every
+	// browser session's start. The checks are authenticated by ICE's
+	// credentials from the signaled SDP either way.
+	se.SetPrflxAcceptanceMinWait(0)
 	if c.DisconnectedTimeout != 0 || c.FailedTimeout != 0 || c.KeepaliveInterval != 0 {
 		se.SetICETimeouts(c.iceTimeouts())
 	}
