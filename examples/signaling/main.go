@@ -1,4 +1,4 @@
-// Command signaling runs a deskhand signaling server that introduces hosts and viewers to each other.
+// Command signaling runs a deskhand signaling server that introduces hosts and viewers to each other, and serves the browser viewer.
 package main
 
 import (
@@ -16,9 +16,10 @@ import (
 	"time"
 
 	"github.com/deskhand/deskhand/signaling"
+	"github.com/deskhand/deskhand/web"
 )
 
-// signalPath is where the WebSocket endpoint lives; "/" is kept for the browser viewer.
+// signalPath is where the WebSocket endpoint lives; the browser viewer is served at "/".
 const signalPath = "/v1/signal"
 
 func main() {
@@ -53,6 +54,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	viewer, err := web.Handler(web.WithSignalingURL(signalPath))
+	if err != nil {
+		return err
+	}
 	sig, err := signaling.NewServer(
 		signaling.WithCodeTTL(*codeTTL),
 		signaling.WithCodeLength(*codeLength),
@@ -63,14 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(signalPath, sig)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "deskhand signaling server\n\n"+
-			"It introduces deskhand hosts and viewers so that they can set up a WebRTC connection;\n"+
-			"it relays only their negotiation and never sees the screen.\n\n"+
-			"WebSocket endpoint: ws://%s%s (protocol: signaling/PROTOCOL.md in the deskhand repository)\n"+
-			"The browser viewer will be served here.\n", r.Host, signalPath)
-	})
+	mux.Handle("/", viewer) // the browser viewer: / and its files
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

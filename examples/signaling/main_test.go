@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 }
 
 // TestServeRegisterAndStop builds the command, runs it on a free port, registers a host through
-// it, and checks that SIGTERM shuts it down cleanly.
+// it, checks that it serves the browser viewer, and that SIGTERM shuts it down cleanly.
 func TestServeRegisterAndStop(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("needs SIGTERM")
@@ -81,7 +81,18 @@ func TestServeRegisterAndStop(t *testing.T) {
 	_ = resp.Body.Close()
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, string(page), signalPath)
+	assert.Contains(t, string(page), `data-signal="`+signalPath+`"`, "the browser viewer joins through this server")
+	assert.Contains(t, string(page), `<canvas id="screen"`)
+
+	// The viewer's module comes from the same server.
+	req, err = http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/viewer.wasm", nil)
+	require.NoError(t, err)
+	resp, err = client.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "application/wasm", resp.Header.Get("Content-Type"))
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	err = cmd.Wait()

@@ -104,6 +104,13 @@ func allowed(from, to string) bool {
 	case from == "rdp":
 		return to == "codec" || to == "capture" || to == "input" || to == "signaling" || to == "clipboard" ||
 			to == "internal/peerapi"
+	case from == "web":
+		return false // serves embedded bytes; std-only, see stdOnly
+	case from == "web/wasm":
+		// The browser viewer: rdp's viewer side and what it speaks.
+		return to == "rdp" || to == "signaling" || to == "input" || to == "codec" || to == "clipboard"
+	case under(from, "web"):
+		return false // web/internal/gen builds the module with the go command
 	case from == "internal/xdisplay":
 		return false // std-only, see stdOnly
 	case from == "internal/xconn":
@@ -118,7 +125,7 @@ func allowed(from, to string) bool {
 
 // stdOnly lists the deskhand packages that may import the standard library
 // and nothing else: importing them must bring in no other dependency.
-var stdOnly = []string{"internal/xdisplay"}
+var stdOnly = []string{"internal/xdisplay", "web", "web/internal/gen"}
 
 // isStd reports whether an import path names a standard library package:
 // its first element has no dot.
@@ -245,7 +252,8 @@ func TestPolicyCanFail(t *testing.T) {
 		{"capture/screenshot", "internal/xdisplay"}, {"input/robotgo", "internal/xdisplay"},
 		{"capture", "internal/xdisplay"}, {"internal/xdisplay", "internal/xvfb"}, {"internal/xdisplay", "capture"},
 		{"capture/screenshot", "internal/xconn"}, {"input/robotgo", "internal/xconn"}, {"internal/xconn", "capture"},
-		{"internal/xconn", "internal/xvfb"},
+		{"internal/xconn", "internal/xvfb"}, {"web", "rdp"}, {"web/wasm", "capture"}, {"web/wasm", "capture/x11"},
+		{"web/internal/gen", "rdp"}, {"codec", "web"},
 		{"codec", "internal/peerapi"}, {"signaling", "internal/peerapi"}, {"internal/peerapi", "rdp"},
 		{"internal/peerapi", "internal/xvfb"},
 	} {
@@ -257,6 +265,7 @@ func TestPolicyCanFail(t *testing.T) {
 		{"clipboard/x11", "clipboard"}, {"rdp", "clipboard"},
 		{"capture/x11", "internal/xdisplay"}, {"clipboard/x11", "internal/xdisplay"}, {"input/x11", "internal/xdisplay"},
 		{"capture/x11", "internal/xconn"}, {"clipboard/x11", "internal/xconn"}, {"input/x11", "internal/xconn"}, {"internal/xconn", "internal/xdisplay"},
+		{"web/wasm", "rdp"}, {"web/wasm", "signaling"}, {"examples/signaling", "web"},
 		{"rdp", "internal/peerapi"}, {"bench/internal/e2e", "internal/peerapi"}} {
 		if !allowed(c[0], c[1]) {
 			t.Errorf("policy refuses %s -> %s", c[0], c[1])
