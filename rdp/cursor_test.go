@@ -113,3 +113,42 @@ func TestIdleScreenIsNotCaptured(t *testing.T) {
 	n = src.nexts.Load()
 	require.Eventually(t, func() bool { return src.nexts.Load() > n+3 }, testTimeout, 10*time.Millisecond)
 }
+
+// countingCursor is a pointer that never moves, counting its reads.
+type countingCursor struct{ reads int }
+
+func (c *countingCursor) Cursor(context.Context) (capture.Cursor, error) {
+	c.reads++
+	return capture.Cursor{X: 10, Y: 20, Visible: true}, nil
+}
+
+// TestCursorPollRests: a still pointer is read less and less often, and a
+// viewer's pointer input brings the reads back at once.
+func TestCursorPollRests(t *testing.T) {
+	src := &countingCursor{}
+	h := &Host{ctx: context.Background()}
+	p := cursorPoller{src: src}
+	p.poll(h, nil)
+	require.Equal(t, 1, src.reads)
+	p.poll(h, nil) // moving (just started): every tick reads
+	require.Equal(t, 2, src.reads)
+
+	p.moved = time.Now().Add(-2 * time.Second)
+	p.poll(h, nil)
+	require.Equal(t, 3, src.reads)
+	require.InDelta(t, float64(cursorIdleEvery), float64(time.Until(p.next)), float64(cursorIdleEvery/2), "still for a while: a few reads a second")
+	p.poll(h, nil)
+	require.Equal(t, 3, src.reads, "not before the next read is due")
+
+	p.next = time.Time{}
+	p.moved = time.Now().Add(-time.Minute)
+	p.poll(h, nil)
+	require.Equal(t, 4, src.reads)
+	require.InDelta(t, float64(cursorRestEvery), float64(time.Until(p.next)), float64(cursorRestEvery/2), "still for long: resting")
+
+	h.pointerMoved.Store(true) // a viewer moved it
+	p.poll(h, nil)
+	require.Equal(t, 5, src.reads, "a viewer's move is read at once")
+	p.poll(h, nil)
+	require.Equal(t, 6, src.reads, "and at every tick while it may move")
+}

@@ -58,6 +58,9 @@ type Host struct {
 	clipDone chan struct{}
 	wake     chan struct{}
 	injMu    sync.Mutex // one event at a time reaches the injector
+	// pointerMoved is set when a viewer moves or clicks the pointer, so
+	// that the capture loop reads it at once, however long it was still.
+	pointerMoved atomic.Bool
 
 	monitors []Monitor           // in frame coordinates, read once at start
 	cert     *webrtc.Certificate // one DTLS identity for every session, so resuming viewers can recognise the host
@@ -375,6 +378,9 @@ func (h *Host) captureLoop() {
 }
 
 func (h *Host) inject(ctx context.Context, e input.Event) error {
+	if e.Kind == input.MouseMove || e.Kind == input.MouseButton {
+		h.pointerMoved.Store(true)
+	}
 	return h.injectFunc(func() error { return h.inj.Inject(ctx, e) })
 }
 
@@ -740,9 +746,15 @@ type cursorPoller struct {
 	failed bool
 }
 
+// The pointer is read every capture tick while it moves, then less often
+// the longer it stays still: a read is a round trip to the display server,
+// which an idle host should not pay thirty times a second. Input from a
+// viewer makes the next tick read it again (see Host.pointerMoved).
 const (
 	cursorIdleAfter = time.Second
 	cursorIdleEvery = 100 * time.Millisecond
+	cursorRestAfter = 10 * time.Second
+	cursorRestEvery = 250 * time.Millisecond
 )
 
 func (p *cursorPoller) poll(h *Host, sessions []*hostSession) {
@@ -750,6 +762,9 @@ func (p *cursorPoller) poll(h *Host, sessions []*hostSession) {
 		return
 	}
 	now := time.Now()
+	if h.pointerMoved.Swap(false) {
+		p.next, p.moved = time.Time{}, now
+	}
 	if now.Before(p.next) {
 		return
 	}
@@ -767,7 +782,10 @@ func (p *cursorPoller) poll(h *Host, sessions []*hostSession) {
 		p.moved = now
 	}
 	p.last = c
-	if now.Sub(p.moved) > cursorIdleAfter {
+	switch still := now.Sub(p.moved); {
+	case still > cursorRestAfter:
+		p.next = now.Add(cursorRestEvery)
+	case still > cursorIdleAfter:
 		p.next = now.Add(cursorIdleEvery)
 	}
 	for _, s := range sessions {

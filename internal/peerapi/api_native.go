@@ -8,6 +8,7 @@ import (
 	"net"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
 	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/webrtc/v4"
 )
@@ -34,7 +35,7 @@ func New(c Config) (*webrtc.API, io.Closer, error) {
 	}
 	if c.Net != nil {
 		se.SetNet(c.Net)
-		return webrtc.NewAPI(webrtc.WithSettingEngine(se)), nopCloser{}, nil
+		return newAPI(se), nopCloser{}, nil
 	}
 
 	ip := net.IPv4zero
@@ -60,7 +61,7 @@ func New(c Config) (*webrtc.API, io.Closer, error) {
 		Net:     stdNet,
 	})
 	se.SetICEUDPMux(mux)
-	return webrtc.NewAPI(webrtc.WithSettingEngine(se)), mux, nil
+	return newAPI(se), mux, nil
 }
 
 // RestrictToLoopback makes ICE gather and accept only loopback candidates
@@ -77,4 +78,11 @@ func RestrictToLoopback(se *webrtc.SettingEngine) {
 func isLoopbackInterface(name string) bool {
 	ifi, err := net.InterfaceByName(name)
 	return err == nil && ifi.Flags&net.FlagLoopback != 0
+}
+
+// newAPI makes the API with se and no RTP interceptors: deskhand sends no
+// media, and pion's default ones (NACK, RTCP reports) keep timers running
+// in every session, which an idle host pays for.
+func newAPI(se webrtc.SettingEngine) *webrtc.API {
+	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
 }
