@@ -422,6 +422,11 @@ func runHost(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if probe.on() {
 		return runProbeSender(ctx, probe, stdin, stdout)
 	}
+	stopProfile, err := startProfile(*probe.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	size, err := parseSize(*sizeFlag)
 	if err != nil {
 		return err
@@ -520,6 +525,11 @@ func runViewer(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if probe.on() {
 		return runProbeReceiver(ctx, probe, stdin, stdout)
 	}
+	stopProfile, err := startProfile(*probe.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	size, err := parseSize(*sizeFlag)
 	if err != nil {
 		return err

@@ -75,9 +75,9 @@ func sysctlBytes(path string) string {
 // runProbes runs the probe with deskhand's settings, then with pion's
 // defaults.
 func runProbes(ctx context.Context, cfg config, stderr io.Writer) ([]probeResult, error) {
-	if cfg.probeProfile != "" {
-		if err := os.MkdirAll(cfg.probeProfile, 0o755); err != nil {
-			return nil, fmt.Errorf("--probe-cpuprofile: %w", err)
+	if cfg.profileDir != "" {
+		if err := os.MkdirAll(cfg.profileDir, 0o755); err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
 		}
 	}
 	var out []probeResult
@@ -95,8 +95,8 @@ func runProbes(ctx context.Context, cfg config, stderr io.Writer) ([]probeResult
 func runProbe(ctx context.Context, cfg config, settings string, stderr io.Writer) (probeResult, error) {
 	args := func(role string) []string {
 		a := []string{"--probe", settings, "--probe-message", strconv.Itoa(cfg.probeMessage), "--probe-buffered", strconv.Itoa(cfg.probeBuffered)}
-		if cfg.probeProfile != "" {
-			a = append(a, "--cpuprofile", filepath.Join(cfg.probeProfile, "probe-"+settings+"-"+role+".pprof"))
+		if cfg.profileDir != "" {
+			a = append(a, "--cpuprofile", filepath.Join(cfg.profileDir, "probe-"+settings+"-"+role+".pprof"))
 		}
 		return a
 	}

@@ -74,7 +74,7 @@ func addProbeFlags(fs *flag.FlagSet) probeFlags {
 		settings:   fs.String("probe", "", "run the raw data-channel probe with these transport settings ("+probeOurs+" or "+probePion+") instead of a session"),
 		message:    fs.Int("probe-message", 0, "probe: bytes per message (sender)"),
 		buffered:   fs.Int("probe-buffered", defaultProbeBuffered, "probe: the sender's high-water mark of bytes queued"),
-		cpuProfile: fs.String("cpuprofile", "", "probe: write a CPU profile of this process to this file"),
+		cpuProfile: fs.String("cpuprofile", "", "write a CPU profile of this process to this file"),
 	}
 }
 

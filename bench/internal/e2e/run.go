@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -39,13 +40,13 @@ type config struct {
 	probe         time.Duration
 	probeMessage  int
 	probeBuffered int
-	probeProfile  string
+	profileDir    string
 }
 
 const usageText = `usage: bench e2e [--synthetic] [--size WxH] [--phase D] [--phases LIST]
                  [--settle D] [--fps N] [--impair SPEC] [--json] [--timeout D]
                  [--probe D] [--probe-message N] [--probe-buffered N]
-                 [--probe-cpuprofile DIR]
+                 [--cpuprofile DIR]
 
 Runs a deskhand host and viewer on this machine over WebRTC, drives the
 screen through phases (typing, scroll, full, throughput, input, idle) and
@@ -140,7 +141,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.probe, "probe", 5*time.Second, "how long the raw data-channel probe sends, with each of deskhand's and pion's default transport settings (0: no probe, else 100ms..10m; not run with --impair)")
 	fs.IntVar(&cfg.probeMessage, "probe-message", rdp.MaxMessageSize, fmt.Sprintf("the probe's message size in bytes (1024..%d; default: rdp's screen fragment)", maxProbeMessage))
 	fs.IntVar(&cfg.probeBuffered, "probe-buffered", defaultProbeBuffered, fmt.Sprintf("the probe sender's high-water mark: it sends while at most this many bytes are queued, and resumes once the queue is below half (%d..%d; default: rdp's WithMaxBuffered)", minProbeBuffered, maxProbeBuffered))
-	fs.StringVar(&cfg.probeProfile, "probe-cpuprofile", "", "write CPU profiles of the probe's sender and receiver (pprof) into this folder")
+	fs.StringVar(&cfg.profileDir, "cpuprofile", "", "write CPU profiles (pprof) of the children into this folder: host.pprof and viewer.pprof for the session, probe-*.pprof for the probe")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -457,6 +458,12 @@ func runSeparate(ctx context.Context, cfg config, info *runInfo, stderr io.Write
 		info.Notes = append(info.Notes, "the benchmark draws on the Xvfb from its own process (PutImage, CopyArea), as an application would; host CPU excludes drawing, and Xvfb's own CPU is counted nowhere")
 	}
 
+	if cfg.profileDir != "" {
+		if err := os.MkdirAll(cfg.profileDir, 0o755); err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		hostArgs = append(hostArgs, "--cpuprofile", filepath.Join(cfg.profileDir, "host.pprof"))
+	}
 	fmt.Fprintln(stderr, "e2e: starting the host and the viewer")
 	hostC, ready, err := startChild(ctx, "host", hostArgs, env, stderr)
 	if err != nil {
@@ -464,7 +471,11 @@ func runSeparate(ctx context.Context, cfg config, info *runInfo, stderr io.Write
 	}
 	defer hostC.close()
 	info.Injector = ready.Info
-	viewC, _, err := startChild(ctx, "viewer", []string{"--server", url, "--id", ready.ID, "--code", ready.Code, "--size", size}, os.Environ(), stderr)
+	viewArgs := []string{"--server", url, "--id", ready.ID, "--code", ready.Code, "--size", size}
+	if cfg.profileDir != "" {
+		viewArgs = append(viewArgs, "--cpuprofile", filepath.Join(cfg.profileDir, "viewer.pprof"))
+	}
+	viewC, _, err := startChild(ctx, "viewer", viewArgs, os.Environ(), stderr)
 	if err != nil {
 		return nil, err
 	}
