@@ -15,6 +15,7 @@ import (
 	"github.com/deskhand/deskhand/bench/internal/e2e"
 	"github.com/deskhand/deskhand/bench/internal/record"
 	"github.com/deskhand/deskhand/bench/internal/report"
+	"github.com/deskhand/deskhand/bench/internal/webbench"
 )
 
 const usage = `usage: go run ./bench COMMAND [flags]
@@ -37,6 +38,9 @@ Commands:
            session layer's goals
              go run ./bench e2e [--synthetic] [--json]
              go run ./bench e2e --impair delay=50ms,loss=1%,rate=10mbit
+  web      measure the browser viewer in a headless Chromium: module download,
+           page open to first full frame, decode + paint, typing latency
+             go run ./bench web [--loads N] [--keys N] [--json]
 
 Run "go run ./bench COMMAND -h" for a command's flags.
 `
@@ -48,6 +52,7 @@ var commands = map[string]command{
 	"codec":  codecbench.Run,
 	"report": report.Run,
 	"e2e":    e2e.Run,
+	"web":    webbench.Run,
 	// The e2e benchmark's child processes; not listed in the usage.
 	"e2e-host":   e2e.RunHost,
 	"e2e-viewer": e2e.RunViewer,

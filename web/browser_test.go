@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,6 +107,7 @@ type pageStats struct {
 	FPS                                  float64
 	RTTMs                                float64 `json:"rttMs"`
 	DecodeMs, PaintMs                    float64
+	Reconnects                           int
 	StartedMs, ConnectedMs, FirstPaintMs float64
 	Cursor                               struct {
 		X, Y    int
@@ -188,6 +189,53 @@ type desk struct {
 	page  string // the viewer page's URL
 	agent *exec.Cmd
 	creds chan [2]string
+
+	// The web server (signaling and the page) on addr, which can be
+	// stopped and started again on the same address.
+	addr   string
+	mu     sync.Mutex
+	sig    *signaling.Server
+	server *http.Server
+	served chan struct{}
+}
+
+// startSignaling serves the signaling server and the viewer page on ln,
+// or on d.addr again when ln is nil.
+func (d *desk) startSignaling(t *testing.T, ln net.Listener) {
+	t.Helper()
+	var err error
+	if ln == nil {
+		ln, err = net.Listen("tcp", d.addr)
+		require.NoError(t, err, "listening on %s again", d.addr)
+	}
+	sig, err := signaling.NewServer()
+	require.NoError(t, err)
+	viewer, err := web.Handler()
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.Handle(web.DefaultSignalingPath, sig)
+	mux.Handle("/", viewer)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan struct{})
+	go func() { defer close(served); _ = srv.Serve(ln) }()
+	d.mu.Lock()
+	d.sig, d.server, d.served = sig, srv, served
+	d.mu.Unlock()
+}
+
+// stopSignaling stops the web server as a restart would: every
+// WebSocket closed, no listener.
+func (d *desk) stopSignaling() {
+	d.mu.Lock()
+	sig, srv, served := d.sig, d.server, d.served
+	d.sig, d.server = nil, nil
+	d.mu.Unlock()
+	if srv == nil {
+		return
+	}
+	_ = sig.Close()
+	_ = srv.Close()
+	<-served
 }
 
 var (
@@ -234,7 +282,9 @@ var credsRE = regexp.MustCompile(`^id=(\S+) code=(\S+)$`)
 // stillTerminal is a terminal showing text and taking no input.
 const stillTerminal = `printf 'deskhand browser viewer test\n\n'; ls -l /usr/bin | head -40; exec sleep 600`
 
-func newDesk(t *testing.T, ctx context.Context, xtermCmd string) *desk {
+// newDesk starts the host side; agentArgs go to `agent share` after its
+// server and --loopback.
+func newDesk(t *testing.T, ctx context.Context, xtermCmd string, agentArgs ...string) *desk {
 	t.Helper()
 	d := &desk{x: xvfb.ForTest(t, 1920, 1080), creds: make(chan [2]string, 8)}
 	env := d.x.Env()
@@ -247,21 +297,14 @@ func newDesk(t *testing.T, ctx context.Context, xtermCmd string) *desk {
 	wait.Env = env
 	require.NoError(t, wait.Run(), "waiting for the xterm window (xdotool)")
 
-	sig, err := signaling.NewServer()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	viewer, err := web.Handler()
-	require.NoError(t, err)
-	mux := http.NewServeMux()
-	mux.Handle(web.DefaultSignalingPath, sig)
-	mux.Handle("/", viewer)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		_ = sig.Close()
-		srv.Close()
-	})
-	d.page = srv.URL + "/"
+	d.addr = ln.Addr().String()
+	d.startSignaling(t, ln)
+	t.Cleanup(d.stopSignaling)
+	d.page = "http://" + d.addr + "/"
 
-	d.agent = exec.Command(buildAgent(t), "share", "--server", "ws"+strings.TrimPrefix(srv.URL, "http")+web.DefaultSignalingPath, "--loopback")
+	d.agent = exec.Command(buildAgent(t), append([]string{"share", "--server", "ws://" + d.addr + web.DefaultSignalingPath, "--loopback"}, agentArgs...)...)
 	d.agent.Env = env
 	var stderr strings.Builder
 	var mu sync.Mutex
@@ -353,36 +396,7 @@ func TestBrowserShowsTheScreen(t *testing.T) {
 	src, err := x11.OpenContext(ctx, d.x.Display)
 	require.NoError(t, err)
 	defer src.Close()
-	var lastN int
-	var lastBox image.Rectangle
-	for attempt := 0; ; attempt++ {
-		// Still: no update for a while, the lossless refinement included.
-		frames := -1
-		waitFor(t, bctx, "a still screen", func(s pageStats) bool {
-			still := s.Frames == frames
-			frames = s.Frames
-			if !still {
-				time.Sleep(700 * time.Millisecond)
-			}
-			return still
-		})
-		got, err := canvasPixels(bctx)
-		require.NoError(t, err)
-		f, err := src.Next(ctx)
-		require.NoError(t, err)
-		want := f.RGBA()
-		lastN, lastBox = differing(got, want)
-		if lastN == 0 {
-			t.Logf("canvas equals the X screen, %dx%d, after %d comparisons", got.Rect.Dx(), got.Rect.Dy(), attempt+1)
-			break
-		}
-		t.Logf("comparison %d: %d pixels differ, within %v", attempt+1, lastN, lastBox)
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the canvas never equalled the screen: %d pixels differ, within %v", lastN, lastBox)
-		case <-time.After(time.Second):
-		}
-	}
+	canvasMatchesScreen(t, ctx, bctx, src)
 
 	layout, err := chromedp.Run(bctx, chromedp.Evaluate[struct{ CSSW, CSSH float64 }](
 		`(() => { const r = document.getElementById("screen").getBoundingClientRect(); return {cssw: r.width, cssh: r.height}; })()`))
@@ -479,6 +493,43 @@ func TestBrowserClicksAndTypes(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "host-closed", msg.Kind, "message: %s", msg.Text)
 	t.Logf("after the agent quit, the page says: %s", msg.Text)
+}
+
+// canvasMatchesScreen waits until the screen is still and the page's
+// canvas equals an independent capture of it, pixel for pixel.
+func canvasMatchesScreen(t *testing.T, ctx, bctx context.Context, src *x11.Source) {
+	t.Helper()
+	var lastN int
+	var lastBox image.Rectangle
+	for attempt := 0; ; attempt++ {
+		// Still: no update for a while, the lossless refinement included.
+		frames := -1
+		waitFor(t, bctx, "a still screen", func(s pageStats) bool {
+			still := s.Frames == frames
+			frames = s.Frames
+			if !still {
+				time.Sleep(700 * time.Millisecond)
+			}
+			return still
+		})
+		got, err := canvasPixels(bctx)
+		require.NoError(t, err)
+		f, err := src.Next(ctx)
+		require.NoError(t, err)
+		want := f.RGBA()
+		lastN, lastBox = differing(got, want)
+		if lastN == 0 {
+			t.Logf("canvas equals the X screen, %dx%d, after %d comparisons", got.Rect.Dx(), got.Rect.Dy(), attempt+1)
+			break
+		}
+		t.Logf("comparison %d: %d pixels differ, within %v", attempt+1, lastN, lastBox)
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the canvas never equalled the screen: %d pixels differ, within %v", lastN, lastBox)
+		case <-time.After(time.Second):
+		}
+	}
+
 }
 
 func abs(n int) int { return max(n, -n) }

@@ -25,14 +25,18 @@
     el.textContent = text;
     connected = state === "connected";
     $("cad").disabled = $("paste").disabled = !connected;
+    if (!connected) $("copy").disabled = true;
     $("disconnect").disabled = state === "closed" || state === "idle";
   }
 
-  function showBanner(text, ms) {
+  // The banner says what happens to a live session (reconnecting, the
+  // server gone, a clipboard refused); its kind is for tests.
+  function showBanner(text, ms, kind) {
     clearTimeout(bannerTimer);
     banner.textContent = text;
+    banner.dataset.kind = text ? kind || "" : "";
     banner.hidden = !text;
-    if (text && ms) bannerTimer = setTimeout(() => { banner.hidden = true; }, ms);
+    if (text && ms) bannerTimer = setTimeout(() => { banner.hidden = true; banner.dataset.kind = ""; }, ms);
   }
 
   function showForm(kind, text) {
@@ -56,16 +60,47 @@
         break;
       case "reconnecting":
         setState(state, "Reconnecting…");
-        showBanner(text);
+        showBanner(text, 0, kind);
         break;
       case "notice":
-        showBanner(text, 5000);
+        showBanner(text, 8000, kind);
         break;
       case "closed":
         setState(state, kind ? "Not connected" : "Disconnected");
         showBanner("");
         showForm(kind, text);
         break;
+    }
+  }
+
+  // Clipboard text, both ways where the browser allows it. From the remote
+  // computer: written to this computer's clipboard when the browser lets
+  // the page (focused, permission granted); else the "Copy" button keeps
+  // it and copies it on a click, which the browser always allows. To the
+  // remote computer: read from this clipboard when the page gets the focus
+  // or a click (where the browser grants reading), and sent when it
+  // changed; "Paste text" types it instead, for places that take no paste.
+  let clipShared = "", clipRemote = "";
+  function remoteClipboard(text) {
+    clipShared = clipRemote = text;
+    const copy = $("copy");
+    copy.disabled = false;
+    copy.title = "Copy the remote computer's clipboard text: " + (text.length > 80 ? text.slice(0, 80) + "…" : text);
+    if (navigator.clipboard && document.hasFocus()) {
+      navigator.clipboard.writeText(text).then(() => { copy.dataset.copied = "auto"; }, () => {});
+    }
+  }
+  async function shareClipboard() {
+    if (!connected || !navigator.clipboard || !navigator.clipboard.readText) return;
+    let text;
+    try {
+      text = await navigator.clipboard.readText();
+    } catch (err) {
+      return; // not granted: "Paste text" asks on a click
+    }
+    if (text && text !== clipShared) {
+      clipShared = text;
+      window.deskhand.setClipboard(text);
     }
   }
 
@@ -83,9 +118,7 @@
       screen, cursor,
       onstate: onState,
       onresize: (w, h) => { width = w; height = h; layout(); },
-      onclipboard: (text) => {
-        if (navigator.clipboard && document.hasFocus()) navigator.clipboard.writeText(text).catch(() => {});
-      },
+      onclipboard: remoteClipboard,
     });
   }
 
@@ -182,6 +215,8 @@
     const release = () => { held.clear(); if (connected) dh.releaseAll(); };
     screen.addEventListener("blur", release);
     window.addEventListener("blur", release);
+    screen.addEventListener("focus", shareClipboard);
+    window.addEventListener("focus", shareClipboard);
   }
 
   function wireToolbar() {
@@ -194,7 +229,17 @@
         const text = await navigator.clipboard.readText();
         if (text) dh.text(text);
       } catch (err) {
-        showBanner("The browser did not give the clipboard's text: " + err.message, 5000);
+        showBanner("The browser did not give the clipboard's text: " + err.message, 5000, "clipboard");
+      }
+      screen.focus();
+    });
+    $("copy").addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(clipRemote);
+        $("copy").dataset.copied = "click";
+        showBanner("The remote computer's clipboard text is on your clipboard.", 3000, "copied");
+      } catch (err) {
+        showBanner("The browser did not let the page write to the clipboard: " + err.message, 5000, "clipboard");
       }
       screen.focus();
     });
@@ -209,6 +254,10 @@
       if (navigator.keyboard && navigator.keyboard.lock) navigator.keyboard.lock().catch(() => {});
       screen.focus();
     });
+    document.addEventListener("fullscreenchange", () => {
+      $("fullscreen").textContent = document.fullscreenElement ? "Exit full screen" : "Full screen";
+      layout();
+    });
     $("disconnect").addEventListener("click", () => dh.disconnect());
     window.addEventListener("resize", layout);
     form.addEventListener("submit", (e) => {
@@ -221,7 +270,7 @@
     setInterval(() => {
       const s = dh.stats();
       $("stats").textContent = s.connected
-        ? `${s.width}×${s.height} · ${s.fps.toFixed(0)} fps · ${s.rttMs.toFixed(0)} ms`
+        ? `${s.width}×${s.height} · ${s.fps.toFixed(0)} fps · ${s.rttMs.toFixed(0)} ms round trip · ${s.latencyMs.toFixed(0)} ms latency`
         : "";
       $("viewonly").hidden = !(s.connected && s.viewOnly);
     }, 500);

@@ -42,7 +42,6 @@ type session struct {
 	state  atomic.Value // string: connecting, connected, reconnecting, closed
 
 	// Set by rdp's hooks on its goroutines, taken by the painter.
-	dirty      atomic.Bool
 	cursorMu   sync.Mutex
 	cursor     rdp.RemoteCursor
 	cursorSeen atomic.Bool
@@ -51,6 +50,10 @@ type session struct {
 	kick    atomic.Pointer[func()] // asks the painter for a frame; nil while it does not run
 	painted atomic.Int64           // canvas repaints
 	paintNs atomic.Int64           // the last repaint's duration
+
+	decodeNs atomic.Int64 // decode time of the updates not painted yet
+	logMu    sync.Mutex
+	paintLog []paintRecord // the last repaints, for paintLog()
 
 	// Milestones in performance.now() milliseconds (since the page began
 	// to load), for measuring the time to the first picture.
@@ -75,6 +78,7 @@ func (a *app) api() js.Value {
 	})
 	fn("disconnect", func([]js.Value) any { a.disconnect(); return nil })
 	fn("stats", func([]js.Value) any { return a.stats() })
+	fn("paintLog", func([]js.Value) any { return a.takePaintLog() })
 	fn("pointer", func(args []js.Value) any {
 		return a.send(func(s *session, v *rdp.Viewer) error {
 			x, y := s.paint.clamp(arg(args, 0).Float(), arg(args, 1).Float())
@@ -212,7 +216,7 @@ func (a *app) stats() js.Value {
 	o.Set("connected", false)
 	o.Set("state", "idle")
 	o.Set("startedMs", a.startedMs)
-	for _, k := range []string{"frames", "width", "height", "fps", "rttMs", "latencyMs", "decodeMs", "painted", "paintMs", "bytes"} {
+	for _, k := range []string{"frames", "width", "height", "fps", "rttMs", "latencyMs", "decodeMs", "painted", "paintMs", "bytes", "reconnects"} {
 		o.Set(k, 0)
 	}
 	if s == nil {
@@ -235,6 +239,7 @@ func (a *app) stats() js.Value {
 		o.Set("latencyMs", float64(st.Latency)/1e6)
 		o.Set("decodeMs", float64(st.LastDecode)/1e6)
 		o.Set("bytes", st.Bytes)
+		o.Set("reconnects", st.Reconnects)
 		o.Set("viewOnly", v.ViewOnly())
 		c := v.Cursor()
 		cur := js.Global().Get("Object").New()
@@ -271,8 +276,9 @@ func (s *session) run() {
 	}
 	opts := []rdp.Option{
 		rdp.WithLossless(s.cfg.lossless),
-		rdp.WithFrameHook(func(rdp.FrameInfo) {
-			s.dirty.Store(true)
+		rdp.WithFrameHook(func(f rdp.FrameInfo) {
+			s.paint.dmg.add(f.Rects)
+			s.decodeNs.Add(int64(f.Decode))
 			s.repaint()
 		}),
 		rdp.WithCursorHook(func(c rdp.RemoteCursor) {
@@ -285,14 +291,18 @@ func (s *session) run() {
 		// After a network drop, come back with the session's resume token:
 		// the one-time code is spent.
 		rdp.WithReconnect(func(ctx context.Context, token string) (rdp.Signaler, error) {
-			return signaling.Resume(ctx, s.cfg.signal, s.cfg.id, token, signaling.WithName(s.cfg.name))
+			l, err := signaling.Resume(ctx, s.cfg.signal, s.cfg.id, token, signaling.WithName(s.cfg.name))
+			if err != nil {
+				return nil, err
+			}
+			return watchLink(l, s.serverLost), nil
 		}),
 		rdp.WithStateHook(func(st rdp.ConnState, err error) {
 			switch st {
 			case rdp.StateReconnecting:
 				s.report("reconnecting", kindLost, "Connection lost; reconnecting…")
 			case rdp.StateConnected:
-				s.dirty.Store(true)
+				s.paint.dmg.all()
 				s.repaint()
 				s.report("connected", "", "Connected.")
 			}
@@ -301,7 +311,7 @@ func (s *session) run() {
 	if s.cfg.onClipboard.Type() == js.TypeFunction {
 		opts = append(opts, rdp.WithClipboardHook(func(text string) { s.cfg.onClipboard.Invoke(text) }))
 	}
-	v, err := rdp.Connect(s.ctx, link, opts...)
+	v, err := rdp.Connect(s.ctx, watchLink(link, s.serverLost), opts...)
 	if err != nil {
 		s.failed(err)
 		return
@@ -322,6 +332,17 @@ func (s *session) run() {
 		return
 	}
 	s.report("closed", "", "Disconnected.")
+}
+
+// serverLost tells the page that the signaling server went away while the
+// session is up: nothing to do now, but a network drop could not be
+// recovered from until it is back.
+func (s *session) serverLost(error) {
+	if s.ctx.Err() != nil || s.state.Load() != "connected" {
+		return
+	}
+	s.report("notice", kindServerLost, "The deskhand server cannot be reached. The session goes on directly, "+
+		"but could not recover from a network drop until the server is back.")
 }
 
 func (s *session) failed(err error) {
@@ -360,10 +381,53 @@ func browserButton(b int) (input.Button, bool) {
 
 func clampNotches(n int) int { return min(max(n, -32768), 32767) }
 
-// paintStats records one repaint.
-func (s *session) paintStats(d time.Duration) {
+// maxPaintLog bounds the repaints kept until the page takes them.
+const maxPaintLog = 512
+
+// paintRecord is one repaint, for measuring: when it ended (page clock),
+// how long it took, the decode time of the updates it showed, and the
+// area it repainted.
+type paintRecord struct {
+	endMs, paintMs, decodeMs float64
+	pixels                   int
+}
+
+// paintStats records one repaint of area pixels that took d.
+func (s *session) paintStats(d time.Duration, area int, decode time.Duration) {
+	t := now()
 	if s.painted.Add(1) == 1 {
-		s.firstPaintMs = now()
+		s.firstPaintMs = t
 	}
 	s.paintNs.Store(int64(d))
+	s.logMu.Lock()
+	if len(s.paintLog) == maxPaintLog {
+		s.paintLog = append(s.paintLog[:0], s.paintLog[1:]...)
+	}
+	s.paintLog = append(s.paintLog, paintRecord{endMs: t, paintMs: float64(d) / 1e6, decodeMs: float64(decode) / 1e6, pixels: area})
+	s.logMu.Unlock()
+}
+
+// takePaintLog returns the repaints since the last call, oldest first, as
+// [{endMs, paintMs, decodeMs, pixels}], and forgets them.
+func (a *app) takePaintLog() js.Value {
+	a.mu.Lock()
+	s := a.sess
+	a.mu.Unlock()
+	arr := js.Global().Get("Array").New()
+	if s == nil {
+		return arr
+	}
+	s.logMu.Lock()
+	recs := s.paintLog
+	s.paintLog = nil
+	s.logMu.Unlock()
+	for _, r := range recs {
+		o := js.Global().Get("Object").New()
+		o.Set("endMs", r.endMs)
+		o.Set("paintMs", r.paintMs)
+		o.Set("decodeMs", r.decodeMs)
+		o.Set("pixels", r.pixels)
+		arr.Call("push", o)
+	}
+	return arr
 }

@@ -6,7 +6,7 @@
 // `go generate ./web` builds it into web/assets.
 //
 // Built for another platform it only says so: its painting and message
-// logic (dirty.go, messages.go, text.go) has no build tag so that its
+// logic (damage.go, link.go, messages.go, text.go) has no build tag so that its
 // tests run natively.
 //
 // Import policy: rdp, signaling and input, like any app of the engine;

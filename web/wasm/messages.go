@@ -22,6 +22,7 @@ const (
 	kindRefused     = "refused"
 	kindHostClosed  = "host-closed"
 	kindLost        = "lost"
+	kindServerLost  = "server-lost" // a notice: the session goes on
 	kindOther       = "error"
 )
 

@@ -20,7 +20,8 @@ type painter struct {
 	cursor, curCtx js.Value
 	onResize       js.Value
 	img, data      js.Value // full-size ImageData and its pixels
-	sh             shadow
+	w, h           int      // the canvas's size: the picture's last painted
+	dmg            damage   // what to repaint, from rdp's frame hook
 	rects          []image.Rectangle
 	shapeID        uint64
 	hasShape       bool
@@ -64,11 +65,9 @@ func (p *painter) start(s *session, v *rdp.Viewer) (stop func()) {
 			// session's already.
 			return nil
 		}
-		if s.dirty.Swap(false) {
-			t := time.Now()
-			if p.paint(v) {
-				s.paintStats(time.Since(t))
-			}
+		t := time.Now()
+		if area := p.paint(v); area > 0 {
+			s.paintStats(time.Since(t), area, time.Duration(s.decodeNs.Swap(0)))
 		}
 		if s.cursorSeen.Swap(false) {
 			s.cursorMu.Lock()
@@ -78,7 +77,7 @@ func (p *painter) start(s *session, v *rdp.Viewer) (stop func()) {
 		}
 		// The pointer is placed relative to the picture: it waits for the
 		// first one, and moves with a change of size.
-		if p.curDirty && p.sh.w > 0 {
+		if p.curDirty && p.w > 0 {
 			p.drawCursor(p.cur)
 			p.curDirty = false
 		}
@@ -93,7 +92,7 @@ func (p *painter) start(s *session, v *rdp.Viewer) (stop func()) {
 		}
 	}
 	s.kick.Store(&kick)
-	s.dirty.Store(true)
+	p.dmg.all()
 	kick()
 	return func() {
 		s.kick.Store(nil)
@@ -107,11 +106,11 @@ func (p *painter) start(s *session, v *rdp.Viewer) (stop func()) {
 	}
 }
 
-// paint copies the picture's changed rectangles to the canvas and reports
-// whether anything was painted.
-func (p *painter) paint(v *rdp.Viewer) bool {
+// paint copies the regions of the picture repainted since the last
+// paint to the canvas and returns the area painted, in pixels.
+func (p *painter) paint(v *rdp.Viewer) int {
 	if !p.ctx.Truthy() {
-		return false
+		return 0
 	}
 	p.rects = p.rects[:0]
 	v.View(func(img *image.RGBA) {
@@ -119,17 +118,23 @@ func (p *painter) paint(v *rdp.Viewer) bool {
 			return
 		}
 		w, h := img.Rect.Dx(), img.Rect.Dy()
-		if w != p.sh.w || h != p.sh.h {
+		if w != p.w || h != p.h {
 			p.resize(w, h)
 		}
-		p.rects = append(p.rects, p.sh.update(img)...)
+		p.rects = p.dmg.take(p.rects, image.Rect(0, 0, w, h))
+		// Copied while the picture cannot change under us; painted after.
+		for _, r := range p.rects {
+			copyRect(img, r, func(off int, b []byte) {
+				js.CopyBytesToJS(p.data.Call("subarray", off, off+len(b)), b)
+			})
+		}
 	})
+	area := 0
 	for _, r := range p.rects {
-		off, end := p.sh.span(r)
-		js.CopyBytesToJS(p.data.Call("subarray", off, end), p.sh.pix[off:end])
 		p.ctx.Call("putImageData", p.img, 0, 0, r.Min.X, r.Min.Y, r.Dx(), r.Dy())
+		area += r.Dx() * r.Dy()
 	}
-	return len(p.rects) > 0
+	return area
 }
 
 func (p *painter) resize(w, h int) {
@@ -137,7 +142,8 @@ func (p *painter) resize(w, h int) {
 	p.screen.Set("height", h)
 	p.img = p.ctx.Call("createImageData", w, h)
 	p.data = p.img.Get("data")
-	p.sh.reset(w, h)
+	p.w, p.h = w, h
+	p.dmg.all()
 	p.curDirty = true
 	if p.onResize.Type() == js.TypeFunction {
 		p.onResize.Invoke(w, h)
@@ -167,16 +173,16 @@ func (p *painter) drawCursor(c rdp.RemoteCursor) {
 	pct := func(n, of int) string {
 		return strconv.FormatFloat(float64(n)*100/float64(of), 'f', 4, 64) + "%"
 	}
-	style.Set("left", pct(c.X-sh.HotX, p.sh.w))
-	style.Set("top", pct(c.Y-sh.HotY, p.sh.h))
-	style.Set("width", pct(sh.Width, p.sh.w))
-	style.Set("height", pct(sh.Height, p.sh.h))
+	style.Set("left", pct(c.X-sh.HotX, p.w))
+	style.Set("top", pct(c.Y-sh.HotY, p.h))
+	style.Set("width", pct(sh.Width, p.w))
+	style.Set("height", pct(sh.Height, p.h))
 	style.Set("display", "block")
 }
 
 // clamp turns a position in screen pixels, as the page computed it from a
 // pointer event, into one on the screen.
 func (p *painter) clamp(x, y float64) (int, int) {
-	w, h := max(p.sh.w, 1), max(p.sh.h, 1)
+	w, h := max(p.w, 1), max(p.h, 1)
 	return min(max(int(x), 0), w-1), min(max(int(y), 0), h-1)
 }
