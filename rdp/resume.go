@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/deskhand/deskhand/signaling"
@@ -88,16 +90,38 @@ func (h *Host) resume(token string) (grant Grant, key string, ok bool) {
 }
 
 // certFingerprint is the SHA-256 of a peer connection's remote DTLS
-// certificate, or nil when the platform does not tell (Firefox).
+// certificate. Where the platform does not give the certificate (Firefox
+// has no getRemoteCertificates), it is the SHA-256 fingerprint the remote
+// description announced: DTLS refuses a certificate that does not match
+// it, so it names the same certificate. nil when neither is known.
 func certFingerprint(pc *webrtc.PeerConnection) []byte {
-	sctp := pc.SCTP()
-	if sctp == nil || sctp.Transport() == nil {
-		return nil
+	if sctp := pc.SCTP(); sctp != nil && sctp.Transport() != nil {
+		if der := sctp.Transport().GetRemoteCertificate(); len(der) > 0 {
+			sum := sha256.Sum256(der)
+			return sum[:]
+		}
 	}
-	der := sctp.Transport().GetRemoteCertificate()
-	if len(der) == 0 {
-		return nil
+	if rd := pc.RemoteDescription(); rd != nil {
+		return sdpFingerprint(rd.SDP)
 	}
-	sum := sha256.Sum256(der)
-	return sum[:]
+	return nil
+}
+
+// sdpFingerprint returns the first SHA-256 certificate fingerprint
+// (a=fingerprint:sha-256 AB:CD:...) of an SDP, or nil.
+func sdpFingerprint(sdp string) []byte {
+	for line := range strings.Lines(sdp) {
+		v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=fingerprint:")
+		if !ok {
+			continue
+		}
+		alg, fp, ok := strings.Cut(v, " ")
+		if !ok || !strings.EqualFold(alg, "sha-256") {
+			continue
+		}
+		if b, err := hex.DecodeString(strings.ReplaceAll(strings.TrimSpace(fp), ":", "")); err == nil && len(b) == sha256.Size {
+			return b
+		}
+	}
+	return nil
 }

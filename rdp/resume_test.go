@@ -2,6 +2,7 @@ package rdp
 
 import (
 	"context"
+	"encoding/hex"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/deskhand/deskhand/capture"
 	"github.com/deskhand/deskhand/input"
 	"github.com/deskhand/deskhand/signaling"
+	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/require"
 )
 
@@ -236,4 +238,40 @@ func TestResumeThroughSignalingServer(t *testing.T) {
 	require.Eventually(t, func() bool { return v.Stats().Reconnects == 1 && v.State() == StateConnected }, testTimeout, 10*time.Millisecond)
 	requireSameRGB(t, want, waitStill(t, v))
 	require.NoError(t, v.Err())
+}
+
+// TestSDPFingerprint: the fingerprint a browser viewer falls back on is the
+// one of the certificate the SDP announces, and anything else is no
+// fingerprint rather than a wrong one.
+func TestSDPFingerprint(t *testing.T) {
+	cert := newCertificate()
+	require.NotNil(t, cert)
+	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{Certificates: []webrtc.Certificate{*cert}})
+	require.NoError(t, err)
+	defer pc.Close()
+	_, err = pc.CreateDataChannel("x", nil)
+	require.NoError(t, err)
+	offer, err := pc.CreateOffer(nil)
+	require.NoError(t, err)
+	fps, err := cert.GetFingerprints()
+	require.NoError(t, err)
+	var want []byte
+	for _, f := range fps {
+		if f.Algorithm == "sha-256" {
+			want, err = hex.DecodeString(strings.ReplaceAll(f.Value, ":", ""))
+			require.NoError(t, err)
+		}
+	}
+	require.Len(t, want, 32)
+	require.Equal(t, want, sdpFingerprint(offer.SDP))
+
+	for _, sdp := range []string{
+		"", "v=0\r\n",
+		"a=fingerprint:sha-1 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01\r\n",
+		"a=fingerprint:sha-256 ZZ:00\r\n",
+		"a=fingerprint:sha-256 AB:CD\r\n",
+		"a=fingerprint:sha-256\r\n",
+	} {
+		require.Nil(t, sdpFingerprint(sdp), "%q", sdp)
+	}
 }
