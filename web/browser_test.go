@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/deskhand/deskhand/capture/x11"
+	"github.com/deskhand/deskhand/internal/headless"
 	"github.com/deskhand/deskhand/internal/xvfb"
 	"github.com/deskhand/deskhand/signaling"
 	"github.com/deskhand/deskhand/web"
@@ -36,13 +37,11 @@ const browserTimeout = 60 * time.Second
 // the test.
 func chromium(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
+	p := headless.Find()
+	if p == "" {
+		t.Skip("no Chromium to drive: apt-get install chromium (Debian's package)")
 	}
-	t.Skip("no Chromium to drive: apt-get install chromium (Debian's package)")
-	return ""
+	return p
 }
 
 // browser starts a headless Chromium with a fresh profile and returns a
@@ -50,28 +49,7 @@ func chromium(t *testing.T) string {
 // and uncaught exceptions go to the test's log.
 func browser(t *testing.T, ctx context.Context) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium(t)),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800), // smaller than the screen: the page fits it to the window
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		// Canvas pixels as put, whatever the machine's colour profile.
-		chromedp.Flag("force-color-profile", "srgb"),
-		// Offer real addresses, not mDNS names, as WebRTC host candidates:
-		// the host (pion, loopback only) resolves no mDNS.
-		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns,Translate"),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf), chromedp.WithListener(func(ev any) {
+	bctx, stop, err := headless.Start(ctx, chromium(t), chromedp.WithLogf(t.Logf), chromedp.WithListener(func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventConsoleAPICalled:
 			var args []string
@@ -88,11 +66,8 @@ func browser(t *testing.T, ctx context.Context) context.Context {
 			t.Logf("browser exception: %s %s (%s:%d)", e.Text, desc, e.URL, e.LineNumber)
 		}
 	}))
-	t.Cleanup(func() {
-		cancelBrowser()
-		cancelAlloc()
-	})
-	require.NoError(t, chromedp.Do(bctx), "starting %s", chromium(t))
+	require.NoError(t, err)
+	t.Cleanup(stop)
 	return bctx
 }
 

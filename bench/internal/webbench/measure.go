@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/deskhand/deskhand/internal/headless"
 )
 
 // result is everything a run measured.
@@ -45,7 +46,7 @@ func run(ctx context.Context, cfg config) (*result, error) {
 		return nil, err
 	}
 
-	bctx, closeBrowser, err := startBrowser(ctx, cfg.chromium)
+	bctx, closeBrowser, err := headless.Start(ctx, cfg.chromium)
 	if err != nil {
 		return nil, err
 	}
@@ -299,33 +300,4 @@ func waitStill(bctx context.Context, d time.Duration) error {
 			return nil
 		}
 	}
-}
-
-// startBrowser starts a headless Chromium with a fresh profile.
-func startBrowser(ctx context.Context, path string) (context.Context, func(), error) {
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.WindowSize(1280, 800),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		// Real addresses, not mDNS names, as WebRTC host candidates: the
-		// agent (pion, loopback only) resolves no mDNS.
-		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns,Translate"),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	stop := func() { cancelBrowser(); cancelAlloc() }
-	if err := chromedp.Do(bctx); err != nil {
-		stop()
-		return nil, nil, fmt.Errorf("starting %s: %w", path, err)
-	}
-	return bctx, stop, nil
 }

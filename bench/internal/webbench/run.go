@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/deskhand/deskhand/internal/headless"
 	"github.com/deskhand/deskhand/internal/xvfb"
 	"github.com/deskhand/deskhand/signaling"
 	"github.com/deskhand/deskhand/web"
@@ -95,7 +96,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if cfg.chromium == "" {
-		if cfg.chromium = findChromium(); cfg.chromium == "" {
+		if cfg.chromium = headless.Find(); cfg.chromium == "" {
 			return ErrNoChromium
 		}
 	}
@@ -109,16 +110,6 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return writeJSON(stdout, res)
 	}
 	return writeTable(stdout, res)
-}
-
-// findChromium returns the first Chromium on PATH, or "".
-func findChromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
 }
 
 // desk is the host side: the X screen, its terminal, the web server and

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deskhand/deskhand/internal/headless"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -54,7 +55,7 @@ func TestRunSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Xvfb, the agent and Chromium")
 	}
-	if findChromium() == "" {
+	if headless.Find() == "" {
 		t.Skip("no Chromium to drive: apt-get install chromium (Debian's package)")
 	}
 	var out, log bytes.Buffer
