@@ -11,8 +11,16 @@ import (
 // coefficient outside the top-left 4x4 and a third have only DC (recorded
 // video at quality 40), so most one-dimensional transforms have two or four
 // inputs instead of eight. Each MCU is converted to RGBA as soon as it is
-// decoded, two pixels per 64-bit word. (A floating-point IDCT and a
-// per-pixel colour conversion were 85% of the time of decoding a tile.)
+// decoded: an MCU of one chroma value as one 64-bit sum per pixel pair (and
+// a luma block of one value as one colour), any other through tables that
+// clamp, without branches. The samples of an MCU are kept block by block,
+// 8 bytes a row, so that every offset in a block is a constant and the
+// compiler drops the bounds checks; a small AC coefficient with a short
+// code is decoded with one lookup (acFast). (A floating-point IDCT and a
+// per-pixel colour conversion were 85% of the time of decoding a tile;
+// then colour conversion was 40% of what was left, the bounds checks and
+// loops of 8 around each block 20%.) All of it is pure Go: the browser
+// viewer runs it as WebAssembly.
 
 const (
 	// idctFrac is the number of fraction bits of the dequantised
@@ -51,6 +59,52 @@ const (
 	aan2613 = 21407 // 2.613125930
 )
 
+// acFastBits is the width of the lookup of acFast.
+const acFastBits = 10
+
+// acFastEOB marks an entry of acFast that is the end of the block.
+const acFastEOB = 1 << 7
+
+// acFast decodes, for the luma and the chroma AC table, a whole AC
+// coefficient (its code and its magnitude bits) from the next acFastBits
+// bits when they hold both, and the end-of-block code: value<<16 | run<<8
+// | bits to consume, or acFastEOB | bits to consume. 0: neither (a longer
+// code or value, or the run of 16 zeros), left to the table of the code.
+// Most coefficients at the qualities a screen is sent with are small
+// values with short codes.
+var acFast = func() (f [2][1 << acFastBits]int32) {
+	for t := range 2 {
+		enc := &jpegTables.enc[2*t+1]
+		for sym := range 256 {
+			c := enc[sym]
+			l := uint(c >> 24)
+			r, s := sym>>4, uint(sym&15)
+			if l == 0 || l+s > acFastBits || (s == 0 && r == 15) {
+				continue
+			}
+			code := int(c & 0xFFFF)
+			free := acFastBits - l - s // bits after the code and the magnitude
+			for m := range 1 << s {
+				var e int32
+				if s == 0 {
+					e = acFastEOB | int32(l)
+				} else {
+					v := m
+					if v < 1<<(s-1) {
+						v += -1<<s + 1
+					}
+					e = int32(v)<<16 | int32(r)<<8 | int32(l+s)
+				}
+				base := (code<<s | m) << free
+				for j := range 1 << free {
+					f[t][base|j] = e
+				}
+			}
+		}
+	}
+	return f
+}()
+
 // jpegDecoder decodes scans written by jpegEncoder (and any baseline scan
 // with the same fixed parameters). It is reused: no allocation per call.
 type jpegDecoder struct {
@@ -60,10 +114,15 @@ type jpegDecoder struct {
 	coef [64]int // the block being decoded; all zero between blocks
 	ws   [64]int // between the two passes of the IDCT
 
-	// The samples of one MCU: 16x16 luma, then 8x8 Cb and 8x8 Cr.
-	mcuY [256]uint8
-	mcuC [128]uint8
-	flat bool // the last block decoded had only a DC coefficient
+	// The samples of one MCU, block by block (rows 8 bytes apart, so
+	// that the offsets of a block are constants): four 8x8 luma blocks
+	// (top left, top right, bottom left, bottom right), then 8x8 Cb and
+	// 8x8 Cr.
+	mcuY  [256]uint8
+	mcuC  [128]uint8
+	flat  bool          // the last block decoded had only a DC coefficient
+	flatY [4]bool       // which luma blocks of the MCU had only DC
+	part  [16 * 64]byte // an MCU in RGBA, of which putPartMCU copies a part
 
 	data []byte
 	pos  int
@@ -189,23 +248,17 @@ func (d *jpegDecoder) scan(out []byte, stride, w, h int) error {
 	var err error
 	for my := 0; my < h; my += 16 {
 		for mx := 0; mx < w; mx += 16 {
-			if dcY, err = d.block(d.mcuY[0:], 16, 0, dcY); err != nil {
-				return err
+			for b := range 4 {
+				if dcY, err = d.block((*[64]uint8)(d.mcuY[64*b:]), 0, dcY); err != nil {
+					return err
+				}
+				d.flatY[b] = d.flat
 			}
-			if dcY, err = d.block(d.mcuY[8:], 16, 0, dcY); err != nil {
-				return err
-			}
-			if dcY, err = d.block(d.mcuY[128:], 16, 0, dcY); err != nil {
-				return err
-			}
-			if dcY, err = d.block(d.mcuY[136:], 16, 0, dcY); err != nil {
-				return err
-			}
-			if dcCb, err = d.block(d.mcuC[0:], 8, 1, dcCb); err != nil {
+			if dcCb, err = d.block((*[64]uint8)(d.mcuC[0:]), 1, dcCb); err != nil {
 				return err
 			}
 			flatChroma := d.flat
-			if dcCr, err = d.block(d.mcuC[64:], 8, 1, dcCr); err != nil {
+			if dcCr, err = d.block((*[64]uint8)(d.mcuC[64:]), 1, dcCr); err != nil {
 				return err
 			}
 			flatChroma = flatChroma && d.flat
@@ -228,10 +281,9 @@ func (d *jpegDecoder) scan(out []byte, stride, w, h int) error {
 	return nil
 }
 
-// block decodes one block with table set t (0 luma, 1 chroma) into the 8x8
-// area at the start of plane (rows stride apart) and returns its DC value.
-func (d *jpegDecoder) block(plane []uint8, stride, t int, prevDC int) (int, error) {
-	_ = plane[7*stride+7]
+// block decodes one block with table set t (0 luma, 1 chroma) into plane
+// and returns its DC value.
+func (d *jpegDecoder) block(plane *[64]uint8, t int, prevDC int) (int, error) {
 	// Every step below takes at most 31 bits: a code of up to 16 and a
 	// magnitude of up to 15.
 	if d.nacc < 32 {
@@ -239,7 +291,7 @@ func (d *jpegDecoder) block(plane []uint8, stride, t int, prevDC int) (int, erro
 			return 0, err
 		}
 	}
-	s, ok := d.huff(&jpegTables.dec[2*t])
+	s, ok := d.huff(&jpegTables.dec[2*(t&1)])
 	if !ok || s > 11 {
 		return 0, errJPEGCode
 	}
@@ -251,8 +303,9 @@ func (d *jpegDecoder) block(plane []uint8, stride, t int, prevDC int) (int, erro
 		}
 	}
 	c := &d.coef
-	mul := &d.mul[t]
-	acTab := &jpegTables.dec[2*t+1]
+	mul := &d.mul[t&1]
+	acTab := &jpegTables.dec[2*(t&1)+1]
+	fast := &acFast[t&1]
 	// rows and cols have bit i set if row or column i holds a nonzero
 	// coefficient (DC aside). The bit buffer is kept in locals, which the
 	// compiler keeps in registers.
@@ -265,6 +318,23 @@ func (d *jpegDecoder) block(plane []uint8, stride, t int, prevDC int) (int, erro
 				return 0, err
 			}
 			acc, nacc = d.acc, d.nacc
+		}
+		if e := fast[acc>>(64-acFastBits)]; e != 0 {
+			n := uint(e & 31)
+			acc <<= n
+			nacc -= n
+			if e&acFastEOB != 0 {
+				break
+			}
+			k += int(e >> 8 & 15)
+			if k > 63 {
+				return 0, errJPEGCoef
+			}
+			n = uint(unzig[k&63])
+			c[n] = int(e>>16) * int(mul[n])
+			rows |= 1 << (n >> 3)
+			cols |= 1 << (n & 7)
+			continue
 		}
 		var rs uint8
 		if e := acTab.lookup[acc>>(64-huffLookupBits)]; e != 0 {
@@ -307,29 +377,54 @@ func (d *jpegDecoder) block(plane []uint8, stride, t int, prevDC int) (int, erro
 	d.flat = rows == 0
 	if rows == 0 {
 		v := uint64(clampSample((dc*int(mul[0]) + idctBias) >> (idctFrac + 3)))
-		v *= 0x0101010101010101
-		for r := range 8 {
-			binary.LittleEndian.PutUint64(plane[r*stride:], v)
-		}
+		fillBlock(plane, v*0x0101010101010101)
 		return dc, nil
 	}
 	c[0] = dc*int(mul[0]) + idctBias
-	d.idct(plane, stride, rows|1, cols|1)
-	for r := range 8 {
-		if rows>>r&1 != 0 {
-			clear(c[r*8 : r*8+8])
-		}
+	d.idctBlock(plane, rows|1, cols|1)
+	// Clearing the rows up to the last that holds a coefficient, in
+	// sizes the compiler clears with a few stores, costs less than
+	// testing each row.
+	switch {
+	case rows <= 0x1:
+		clear(c[:8])
+	case rows <= 0x3:
+		clear(c[:16])
+	case rows <= 0xF:
+		clear(c[:32])
+	default:
+		clear(c[:])
 	}
-	c[0] = 0
 	return dc, nil
 }
 
-// idct transforms d.coef (nonzero only in the rows and columns whose bits
-// are set) into the 8x8 samples at the start of plane. The one-dimensional
-// transforms return their eight outputs as values, not arrays, so that they
-// stay in registers.
+// fillBlock sets every row of plane to row.
+func fillBlock(plane *[64]uint8, row uint64) {
+	binary.LittleEndian.PutUint64(plane[0:], row)
+	binary.LittleEndian.PutUint64(plane[8:], row)
+	binary.LittleEndian.PutUint64(plane[16:], row)
+	binary.LittleEndian.PutUint64(plane[24:], row)
+	binary.LittleEndian.PutUint64(plane[32:], row)
+	binary.LittleEndian.PutUint64(plane[40:], row)
+	binary.LittleEndian.PutUint64(plane[48:], row)
+	binary.LittleEndian.PutUint64(plane[56:], row)
+}
+
+// idct is idctBlock into the 8x8 area at the start of plane, rows stride
+// bytes apart (for TestIDCTSparse; the decoder writes whole blocks).
 func (d *jpegDecoder) idct(plane []uint8, stride int, rows, cols uint) {
-	_ = plane[7*stride+7]
+	var b [64]uint8
+	d.idctBlock(&b, rows, cols)
+	for r := range 8 {
+		copy(plane[r*stride:r*stride+8], b[8*r:8*r+8])
+	}
+}
+
+// idctBlock transforms d.coef (nonzero only in the rows and columns whose
+// bits are set) into the samples of plane. The one-dimensional transforms
+// return their eight outputs as values, not arrays, so that they stay in
+// registers.
+func (d *jpegDecoder) idctBlock(plane *[64]uint8, rows, cols uint) {
 	c, ws := &d.coef, &d.ws
 	switch {
 	case rows == 1:
@@ -343,9 +438,7 @@ func (d *jpegDecoder) idct(plane []uint8, stride int, rows, cols uint) {
 		default:
 			row = packRow(shFull)(idct8(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]))
 		}
-		for r := range 8 {
-			binary.LittleEndian.PutUint64(plane[r*stride:], row)
-		}
+		fillBlock(plane, row)
 		return
 	case cols == 1:
 		// Only vertical frequencies: every row is one value.
@@ -359,7 +452,7 @@ func (d *jpegDecoder) idct(plane []uint8, stride int, rows, cols uint) {
 			col = packRow(shFull)(idct8(c[0], c[8], c[16], c[24], c[32], c[40], c[48], c[56]))
 		}
 		for r := range 8 {
-			binary.LittleEndian.PutUint64(plane[r*stride:], uint64(uint8(col>>(8*r)))*0x0101010101010101)
+			binary.LittleEndian.PutUint64(plane[8*r:], uint64(uint8(col>>(8*r)))*0x0101010101010101)
 		}
 		return
 	}
@@ -372,28 +465,41 @@ func (d *jpegDecoder) idct(plane []uint8, stride int, rows, cols uint) {
 	} else if cols <= 0xF {
 		ncols = 4
 	}
-	for i := range ncols {
-		col := (*[8]int)(ws[8*i : 8*i+8])
-		switch {
-		case rows <= 0x3:
+	// The shape tests are outside the loops; i&7 (a no-op) spares the
+	// bounds checks.
+	switch {
+	case rows <= 0x3:
+		for i := range ncols {
+			i &= 7
+			col := (*[8]int)(ws[8*i : 8*i+8])
 			col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7] = descale(idct2(c[i], c[8+i]))
-		case rows <= 0xF:
+		}
+	case rows <= 0xF:
+		for i := range ncols {
+			i &= 7
+			col := (*[8]int)(ws[8*i : 8*i+8])
 			col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7] = descale(idct4(c[i], c[8+i], c[16+i], c[24+i]))
-		default:
+		}
+	default:
+		for i := range ncols {
+			i &= 7
+			col := (*[8]int)(ws[8*i : 8*i+8])
 			col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7] = idct8(c[i], c[8+i], c[16+i], c[24+i], c[32+i], c[40+i], c[48+i], c[56+i])
 		}
 	}
-	for r := range 8 {
-		var row uint64
-		switch ncols {
-		case 2:
-			row = packRow(shSparse)(idct2(ws[r], ws[8+r]))
-		case 4:
-			row = packRow(shSparse)(idct4(ws[r], ws[8+r], ws[16+r], ws[24+r]))
-		default:
-			row = packRow(shFull)(idct8(ws[r], ws[8+r], ws[16+r], ws[24+r], ws[32+r], ws[40+r], ws[48+r], ws[56+r]))
+	switch ncols {
+	case 2:
+		for r := range 8 {
+			binary.LittleEndian.PutUint64(plane[8*r:], packRow(shSparse)(idct2(ws[r], ws[8+r])))
 		}
-		binary.LittleEndian.PutUint64(plane[r*stride:], row)
+	case 4:
+		for r := range 8 {
+			binary.LittleEndian.PutUint64(plane[8*r:], packRow(shSparse)(idct4(ws[r], ws[8+r], ws[16+r], ws[24+r])))
+		}
+	default:
+		for r := range 8 {
+			binary.LittleEndian.PutUint64(plane[8*r:], packRow(shFull)(idct8(ws[r], ws[8+r], ws[16+r], ws[24+r], ws[32+r], ws[40+r], ws[48+r], ws[56+r])))
+		}
 	}
 }
 
@@ -477,7 +583,17 @@ func idct8(c0, c1, c2, c3, c4, c5, c6, c7 int) (o0, o1, o2, o3, o4, o5, o6, o7 i
 // colourTab are the chroma terms of the JFIF conversion in 16.16 fixed
 // point, indexed by Cb or Cr: R = Y + crR, G = Y + (cbG + crG) >> 16,
 // B = Y + cbB. crR and cbB are rounded; crG includes the rounding of G.
-var colourTab = func() (t struct{ crR, cbB, cbG, crG [256]int32 }) {
+var colourTab = func() (t struct {
+	crR, cbB, cbG, crG [256]int32
+	// clampR[i] is i-256 clamped to 0..255 in the R byte of a pixel;
+	// clampG and clampB likewise, clampB with alpha 255. Luma plus 256
+	// plus a chroma term (within -227..227) is within 29..738.
+	clampR, clampG, clampB [768]uint32
+}) {
+	for i := range 768 {
+		v := uint32(clampSample(i - 256))
+		t.clampR[i], t.clampG[i], t.clampB[i] = v, v<<8, v<<16|0xFF000000
+	}
 	for i := range 256 {
 		v := int32(i) - 128
 		t.crR[i] = (91881*v + 1<<15) >> 16
@@ -492,20 +608,30 @@ var colourTab = func() (t struct{ crR, cbB, cbG, crG [256]int32 }) {
 // of out (rows stride bytes apart), chroma upsampled by replication.
 func (d *jpegDecoder) putMCU(out []byte, stride int) {
 	for r := 0; r < 16; r += 2 {
-		convert16(
-			(*[64]byte)(out[r*stride:r*stride+64]),
-			(*[64]byte)(out[(r+1)*stride:(r+1)*stride+64]),
-			(*[32]uint8)(d.mcuY[r*16:r*16+32]),
-			(*[72]uint8)(d.mcuC[r*4:r*4+72]))
+		d.putRows(out[r*stride:], stride, r)
 	}
+}
+
+// putRows converts rows r and r+1 (r even) of the MCU to 16 pixels each at
+// the start of out and stride bytes further.
+func (d *jpegDecoder) putRows(out []byte, stride, r int) {
+	yb := r>>3*128 + r&7*8 // rows r and r+1 of the left block
+	convert16(
+		(*[64]byte)(out[:64]),
+		(*[64]byte)(out[stride:stride+64]),
+		(*[16]uint8)(d.mcuY[yb:yb+16]),
+		(*[16]uint8)(d.mcuY[yb+64:yb+80]),
+		(*[72]uint8)(d.mcuC[r*4:r*4+72]))
 }
 
 // putFlatChromaMCU is putMCU for an MCU of one chroma value (most of
 // them: a chroma block has only DC seven times in ten), when no pixel needs
-// clamping: then every pair of pixels is the same sum as in convert16 with
-// the same chroma terms, and the test for clamping is on luma alone, eight
-// samples at a time. It reports false, having written nothing, if some
-// pixel needs clamping.
+// clamping: then every pair of pixels is one 64-bit sum, the luma bytes
+// plus the chroma terms (signed, as one integer), which cannot carry from
+// one byte into the next, and the test for clamping is on luma alone,
+// eight samples at a time. A luma block of one value (DC only) is one
+// colour. It reports false, having written nothing, if some pixel needs
+// clamping.
 func (d *jpegDecoder) putFlatChromaMCU(out []byte, stride int) bool {
 	dr, dg, db := chromaTerms(d.mcuC[0], d.mcuC[64])
 	// Luma in lo..hi needs no clamping: no byte may be above hi, nor its
@@ -527,78 +653,115 @@ func (d *jpegDecoder) putFlatChromaMCU(out []byte, stride int) bool {
 		mLo = ^uint64(0)
 	}
 	var above uint64
-	for i := 0; i < len(d.mcuY); i += 8 {
-		x := binary.LittleEndian.Uint64(d.mcuY[i : i+8])
-		xl := x & low7
-		tHi, tLo := xl+kHi, xl^low7+kLo // ^x&low7 = xl^low7
-		above |= x&tHi | (x|tHi)&mHi | ^x&tLo | (^x|tLo)&mLo
+	for q := range 4 {
+		n := 64
+		if d.flatY[q] {
+			n = 8 // one value: its first eight are all of them
+		}
+		blk := d.mcuY[64*q : 64*q+n]
+		for i := 0; i+8 <= len(blk); i += 8 {
+			x := binary.LittleEndian.Uint64(blk[i : i+8])
+			xl := x & low7
+			tHi, tLo := xl+kHi, xl^low7+kLo // ^x&low7 = xl^low7
+			above |= x&tHi | (x|tHi)&mHi | ^x&tLo | (^x|tLo)&mLo
+		}
 	}
 	if above&0x8080808080808080 != 0 {
 		return false
 	}
 	delta := uint64((int64(dr) + int64(dg)<<8 + int64(db)<<16 + 0xFF<<24) * (1 + 1<<32))
-	for r := range 16 {
-		o := (*[64]byte)(out[r*stride : r*stride+64])
-		y := (*[16]uint8)(d.mcuY[r*16 : r*16+16])
-		for i := range 8 {
-			binary.LittleEndian.PutUint64(o[8*i:8*i+8], (uint64(y[2*i])|uint64(y[2*i+1])<<32)*0x010101+delta)
+	for q := range 4 {
+		o := out[(q>>1)*8*stride+(q&1)*32:]
+		y := (*[64]uint8)(d.mcuY[64*q : 64*q+64])
+		if d.flatY[q] {
+			v := uint64(y[0])*(0x010101|0x010101<<32) + delta
+			for r := range 8 {
+				row := (*[32]byte)(o[r*stride : r*stride+32])
+				binary.LittleEndian.PutUint64(row[0:], v)
+				binary.LittleEndian.PutUint64(row[8:], v)
+				binary.LittleEndian.PutUint64(row[16:], v)
+				binary.LittleEndian.PutUint64(row[24:], v)
+			}
+			continue
+		}
+		for r := range 8 {
+			row := (*[32]byte)(o[r*stride : r*stride+32])
+			l := (*[8]uint8)(y[8*r : 8*r+8])
+			binary.LittleEndian.PutUint64(row[0:], (uint64(l[0])|uint64(l[1])<<32)*0x010101+delta)
+			binary.LittleEndian.PutUint64(row[8:], (uint64(l[2])|uint64(l[3])<<32)*0x010101+delta)
+			binary.LittleEndian.PutUint64(row[16:], (uint64(l[4])|uint64(l[5])<<32)*0x010101+delta)
+			binary.LittleEndian.PutUint64(row[24:], (uint64(l[6])|uint64(l[7])<<32)*0x010101+delta)
 		}
 	}
 	return true
 }
 
 // putPartMCU is putMCU for the w x h top-left part of the MCU (at the
-// right or bottom edge of the region).
+// right or bottom edge of the region): the whole MCU into d.part, then the
+// part of it.
 func (d *jpegDecoder) putPartMCU(out []byte, stride, w, h int) {
-	r := 0
-	if w == 16 { // the bottom edge: whole pairs of rows as putMCU
-		for ; r+1 < h; r += 2 {
-			convert16(
-				(*[64]byte)(out[r*stride:r*stride+64]),
-				(*[64]byte)(out[(r+1)*stride:(r+1)*stride+64]),
-				(*[32]uint8)(d.mcuY[r*16:r*16+32]),
-				(*[72]uint8)(d.mcuC[r*4:r*4+72]))
+	if w == 16 && h%2 == 0 { // the bottom edge of most regions
+		for r := 0; r < h; r += 2 {
+			d.putRows(out[r*stride:], stride, r)
 		}
+		return
 	}
-	for ; r < h; r++ {
-		o := out[r*stride : r*stride+w*4]
-		for x := range w {
-			c := r/2*8 + x/2
-			dr, dg, db := chromaTerms(d.mcuC[c], d.mcuC[64+c])
-			binary.LittleEndian.PutUint32(o[4*x:], rgba(d.mcuY[r*16+x], dr, dg, db))
-		}
+	d.putMCU(d.part[:], 64)
+	for r := range h {
+		copy(out[r*stride:r*stride+w*4], d.part[64*r:64*r+w*4])
 	}
 }
 
 // convert16 converts two rows of 16 pixels: o0 and o1 are the output rows,
-// l the two rows of luma, c a row of Cb and 64 bytes on the matching row
-// of Cr. When no channel of the four pixels of a chroma sample needs
-// clamping (all but strong colours near black or white), each of their two
-// pixel pairs is one 64-bit sum: the luma bytes plus the chroma terms
-// (signed, as one integer), which cannot carry from one byte into the next.
-func convert16(o0, o1 *[64]byte, l *[32]uint8, c *[72]uint8) {
-	for i := range 8 {
-		dr, dg, db := chromaTerms(c[i], c[64+i])
-		y0, y1, y2, y3 := int32(l[2*i]), int32(l[2*i+1]), int32(l[16+2*i]), int32(l[17+2*i])
-		if min(y0, y1, y2, y3)+min(dr, dg, db) >= 0 && max(y0, y1, y2, y3)+max(dr, dg, db) <= 255 {
-			d := uint64((int64(dr) + int64(dg)<<8 + int64(db)<<16 + 0xFF<<24) * (1 + 1<<32))
-			binary.LittleEndian.PutUint64(o0[8*i:8*i+8], (uint64(y0)|uint64(y1)<<32)*0x010101+d)
-			binary.LittleEndian.PutUint64(o1[8*i:8*i+8], (uint64(y2)|uint64(y3)<<32)*0x010101+d)
-			continue
-		}
-		binary.LittleEndian.PutUint64(o0[8*i:8*i+8], uint64(rgba(l[2*i], dr, dg, db))|uint64(rgba(l[2*i+1], dr, dg, db))<<32)
-		binary.LittleEndian.PutUint64(o1[8*i:8*i+8], uint64(rgba(l[16+2*i], dr, dg, db))|uint64(rgba(l[17+2*i], dr, dg, db))<<32)
-	}
+// yl and yr the two rows of luma of the left and right blocks, c a row of
+// Cb and 64 bytes on the matching row of Cr. Each channel is looked up,
+// clamped and in place, in a table window that the chroma sample selects:
+// no branch (a fifth of the chroma samples of a photograph need clamping
+// for some pixel, too many and too randomly for a test to pay) and a dozen
+// instructions per pixel.
+func convert16(o0, o1 *[64]byte, yl, yr *[16]uint8, c *[72]uint8) {
+	convertHalf((*[32]byte)(o0[:32]), (*[32]byte)(o1[:32]), yl, (*[68]uint8)(c[:68]))
+	convertHalf((*[32]byte)(o0[32:]), (*[32]byte)(o1[32:]), yr, (*[68]uint8)(c[4:72]))
+}
+
+// convertHalf is half of convert16: two rows of 8 pixels. (Unrolled, and
+// loading each luma sample where it is used: loads stay between the
+// stores, where shifts of a word of samples were all hoisted and spilled.)
+func convertHalf(o0, o1 *[32]byte, l *[16]uint8, c *[68]uint8) {
+	r, g, b := clampWindows(c[0], c[64])
+	binary.LittleEndian.PutUint64(o0[0:], pixel2(r, g, b, l[0], l[1]))
+	binary.LittleEndian.PutUint64(o1[0:], pixel2(r, g, b, l[8], l[9]))
+	r, g, b = clampWindows(c[1], c[65])
+	binary.LittleEndian.PutUint64(o0[8:], pixel2(r, g, b, l[2], l[3]))
+	binary.LittleEndian.PutUint64(o1[8:], pixel2(r, g, b, l[10], l[11]))
+	r, g, b = clampWindows(c[2], c[66])
+	binary.LittleEndian.PutUint64(o0[16:], pixel2(r, g, b, l[4], l[5]))
+	binary.LittleEndian.PutUint64(o1[16:], pixel2(r, g, b, l[12], l[13]))
+	r, g, b = clampWindows(c[3], c[67])
+	binary.LittleEndian.PutUint64(o0[24:], pixel2(r, g, b, l[6], l[7]))
+	binary.LittleEndian.PutUint64(o1[24:], pixel2(r, g, b, l[14], l[15]))
+}
+
+// pixel2 returns the pixels of luma y0 and y1 with the clamp windows of
+// clampWindows, first pixel lowest.
+func pixel2(r, g, b *[256]uint32, y0, y1 uint8) uint64 {
+	return uint64(r[y0]|g[y0]|b[y0]) | uint64(r[y1]|g[y1]|b[y1])<<32
+}
+
+// clampWindows returns the windows of the clamp tables that give R, G and
+// B for each luma value with the chroma terms of Cb and Cr.
+func clampWindows(cb, cr uint8) (r, g, b *[256]uint32) {
+	t := &colourTab
+	dr, dg, db := chromaTerms(cb, cr)
+	// &511 is a no-op (every term is within -227..227) that spares the
+	// bounds checks.
+	return (*[256]uint32)(t.clampR[uint(dr+256)&511:]),
+		(*[256]uint32)(t.clampG[uint(dg+256)&511:]),
+		(*[256]uint32)(t.clampB[uint(db+256)&511:])
 }
 
 // chromaTerms returns what Cb and Cr add to luma for R, G and B.
 func chromaTerms(cb, cr uint8) (dr, dg, db int32) {
 	t := &colourTab
 	return t.crR[cr], (t.cbG[cb] + t.crG[cr]) >> 16, t.cbB[cb]
-}
-
-// rgba returns the opaque pixel of luma l with chroma terms from chromaTerms.
-func rgba(l uint8, dr, dg, db int32) uint32 {
-	v := int32(l)
-	return uint32(clampSample(v+dr)) | uint32(clampSample(v+dg))<<8 | uint32(clampSample(v+db))<<16 | 0xFF000000
 }
