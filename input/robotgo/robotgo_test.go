@@ -15,7 +15,7 @@ import (
 
 	"github.com/deskhand/deskhand/input"
 	"github.com/deskhand/deskhand/internal/xvfb"
-	"github.com/jezek/xgb"
+	"github.com/deskhand/deskhand/internal/xwindow"
 	"github.com/jezek/xgb/xproto"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -123,67 +123,21 @@ func TestMouseMove(t *testing.T) {
 
 // watcher is a window of the test's own that reports the input it receives.
 type watcher struct {
-	conn   *xgb.Conn
-	win    xproto.Window
-	events chan xgb.Event
+	*xwindow.Window
 	keymap map[xproto.Keycode]xproto.Keysym
 }
 
 func newWatcher(t *testing.T, at, size [2]int) *watcher {
 	t.Helper()
-	c, err := xgb.NewConnDisplay(display)
-	require.NoError(t, err)
-	scr := xproto.Setup(c).DefaultScreen(c)
-	w := &watcher{conn: c, events: make(chan xgb.Event, 256), keymap: map[xproto.Keycode]xproto.Keysym{}}
-	w.win, err = xproto.NewWindowId(c)
-	require.NoError(t, err)
-	mask := uint32(xproto.EventMaskButtonPress | xproto.EventMaskButtonRelease | xproto.EventMaskKeyPress | xproto.EventMaskKeyRelease)
-	require.NoError(t, xproto.CreateWindowChecked(c, scr.RootDepth, w.win, scr.Root, int16(at[0]), int16(at[1]),
-		uint16(size[0]), uint16(size[1]), 0, xproto.WindowClassInputOutput, scr.RootVisual,
-		xproto.CwBackPixel|xproto.CwEventMask, []uint32{0xffffff, mask}).Check())
-	require.NoError(t, xproto.MapWindowChecked(c, w.win).Check())
-	setup := xproto.Setup(c)
-	km, err := xproto.GetKeyboardMapping(c, setup.MinKeycode, byte(setup.MaxKeycode-setup.MinKeycode+1)).Reply()
-	require.NoError(t, err)
-	for i := 0; i*int(km.KeysymsPerKeycode) < len(km.Keysyms); i++ {
-		w.keymap[setup.MinKeycode+xproto.Keycode(i)] = km.Keysyms[i*int(km.KeysymsPerKeycode)]
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			ev, xerr := c.WaitForEvent()
-			if ev == nil && xerr == nil {
-				return
-			}
-			switch ev.(type) {
-			case xproto.ButtonPressEvent, xproto.ButtonReleaseEvent, xproto.KeyPressEvent, xproto.KeyReleaseEvent:
-				w.events <- ev
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		c.Close()
-		<-done
-	})
+	w := &watcher{Window: xwindow.Open(t, display, at[0], at[1], size[0], size[1])}
+	w.keymap = w.Keymap(t)
 	return w
-}
-
-func (w *watcher) next(t *testing.T) xgb.Event {
-	t.Helper()
-	select {
-	case ev := <-w.events:
-		return ev
-	case <-time.After(10 * time.Second):
-		t.Fatal("no X event arrived")
-		return nil
-	}
 }
 
 // button returns the next button event's (button, press, x, y).
 func (w *watcher) button(t *testing.T) (byte, bool, int, int) {
 	t.Helper()
-	switch e := w.next(t).(type) {
+	switch e := w.Next(t).(type) {
 	case xproto.ButtonPressEvent:
 		return byte(e.Detail), true, int(e.EventX), int(e.EventY)
 	case xproto.ButtonReleaseEvent:
@@ -197,7 +151,7 @@ func (w *watcher) button(t *testing.T) (byte, bool, int, int) {
 // key returns the next key event's (unshifted keysym, press).
 func (w *watcher) key(t *testing.T) (xproto.Keysym, bool) {
 	t.Helper()
-	switch e := w.next(t).(type) {
+	switch e := w.Next(t).(type) {
 	case xproto.KeyPressEvent:
 		return w.keymap[e.Detail], true
 	case xproto.KeyReleaseEvent:
@@ -318,7 +272,7 @@ func TestTypedTextReachesXterm(t *testing.T) {
 // keyDown reports whether the key producing keysym is down on the server.
 func keyDown(t *testing.T, w *watcher, keysym xproto.Keysym) bool {
 	t.Helper()
-	km, err := xproto.QueryKeymap(w.conn).Reply()
+	km, err := xproto.QueryKeymap(w.Conn).Reply()
 	require.NoError(t, err)
 	for kc, s := range w.keymap {
 		if s == keysym && km.Keys[kc/8]&(1<<(kc%8)) != 0 {
@@ -330,7 +284,7 @@ func keyDown(t *testing.T, w *watcher, keysym xproto.Keysym) bool {
 
 func buttonDown(t *testing.T, w *watcher) bool {
 	t.Helper()
-	p, err := xproto.QueryPointer(w.conn, w.win).Reply()
+	p, err := xproto.QueryPointer(w.Conn, w.ID).Reply()
 	require.NoError(t, err)
 	return p.Mask&xproto.KeyButMaskButton1 != 0
 }

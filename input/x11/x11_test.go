@@ -13,7 +13,7 @@ import (
 
 	"github.com/deskhand/deskhand/input"
 	"github.com/deskhand/deskhand/internal/xvfb"
-	"github.com/jezek/xgb"
+	"github.com/deskhand/deskhand/internal/xwindow"
 	"github.com/jezek/xgb/xproto"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,62 +44,18 @@ func tap(k input.Key) []input.Event { return []input.Event{key(k, true), key(k, 
 
 // watcher is a second X client: a window that reports the buttons and keys
 // it receives, and queries of the server's state.
-type watcher struct {
-	conn   *xgb.Conn
-	win    xproto.Window
-	events chan xgb.Event
-}
+type watcher struct{ *xwindow.Window }
 
 func newWatcher(t *testing.T, display string, at, size [2]int) *watcher {
 	t.Helper()
-	c, err := xgb.NewConnDisplay(display)
-	require.NoError(t, err)
-	scr := xproto.Setup(c).DefaultScreen(c)
-	w := &watcher{conn: c, events: make(chan xgb.Event, 4096)}
-	w.win, err = xproto.NewWindowId(c)
-	require.NoError(t, err)
-	mask := uint32(xproto.EventMaskButtonPress | xproto.EventMaskButtonRelease | xproto.EventMaskKeyPress | xproto.EventMaskKeyRelease)
-	require.NoError(t, xproto.CreateWindowChecked(c, scr.RootDepth, w.win, scr.Root, int16(at[0]), int16(at[1]),
-		uint16(size[0]), uint16(size[1]), 0, xproto.WindowClassInputOutput, scr.RootVisual,
-		xproto.CwBackPixel|xproto.CwEventMask, []uint32{0xffffff, mask}).Check())
-	require.NoError(t, xproto.MapWindowChecked(c, w.win).Check())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			ev, xerr := c.WaitForEvent()
-			if ev == nil && xerr == nil {
-				return
-			}
-			switch ev.(type) {
-			case xproto.ButtonPressEvent, xproto.ButtonReleaseEvent, xproto.KeyPressEvent, xproto.KeyReleaseEvent:
-				w.events <- ev
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		c.Close()
-		<-done
-	})
-	return w
-}
-
-func (w *watcher) next(t *testing.T) xgb.Event {
-	t.Helper()
-	select {
-	case ev := <-w.events:
-		return ev
-	case <-time.After(10 * time.Second):
-		t.Fatal("no X event arrived")
-		return nil
-	}
+	return &watcher{xwindow.Open(t, display, at[0], at[1], size[0], size[1])}
 }
 
 // keymap reads the server's current keyboard map.
 func (w *watcher) keymap(t *testing.T) *keymap {
 	t.Helper()
-	setup := xproto.Setup(w.conn)
-	rep, err := xproto.GetKeyboardMapping(w.conn, setup.MinKeycode, byte(setup.MaxKeycode-setup.MinKeycode+1)).Reply()
+	setup := xproto.Setup(w.Conn)
+	rep, err := xproto.GetKeyboardMapping(w.Conn, setup.MinKeycode, byte(setup.MaxKeycode-setup.MinKeycode+1)).Reply()
 	require.NoError(t, err)
 	km, err := newKeymap(setup.MinKeycode, int(rep.KeysymsPerKeycode), rep.Keysyms)
 	require.NoError(t, err)
@@ -109,7 +65,7 @@ func (w *watcher) keymap(t *testing.T) *keymap {
 // button returns the next button event's (button, press, x, y).
 func (w *watcher) button(t *testing.T) (byte, bool, int, int) {
 	t.Helper()
-	switch e := w.next(t).(type) {
+	switch e := w.Next(t).(type) {
 	case xproto.ButtonPressEvent:
 		return byte(e.Detail), true, int(e.EventX), int(e.EventY)
 	case xproto.ButtonReleaseEvent:
@@ -128,7 +84,7 @@ type keyEv struct {
 
 func (w *watcher) key(t *testing.T, km *keymap) keyEv {
 	t.Helper()
-	switch e := w.next(t).(type) {
+	switch e := w.Next(t).(type) {
 	case xproto.KeyPressEvent:
 		return keyEv{km.level(e.Detail, 0), true, e.State}
 	case xproto.KeyReleaseEvent:
@@ -141,7 +97,7 @@ func (w *watcher) key(t *testing.T, km *keymap) keyEv {
 
 func (w *watcher) pointer(t *testing.T) *xproto.QueryPointerReply {
 	t.Helper()
-	p, err := xproto.QueryPointer(w.conn, w.win).Reply()
+	p, err := xproto.QueryPointer(w.Conn, w.ID).Reply()
 	require.NoError(t, err)
 	return p
 }
@@ -149,7 +105,7 @@ func (w *watcher) pointer(t *testing.T) *xproto.QueryPointerReply {
 // keysDown returns the keycodes the server has down.
 func (w *watcher) keysDown(t *testing.T) []int {
 	t.Helper()
-	km, err := xproto.QueryKeymap(w.conn).Reply()
+	km, err := xproto.QueryKeymap(w.Conn).Reply()
 	require.NoError(t, err)
 	var down []int
 	for kc := range 256 {
@@ -452,8 +408,8 @@ func TestKeymapChangeIsSeen(t *testing.T) {
 		}
 	}
 	require.NotZero(t, free)
-	require.NoError(t, xproto.ChangeKeyboardMappingChecked(w.conn, 1, free, 1, []xproto.Keysym{0xffca}).Check())
-	t.Cleanup(func() { _ = xproto.ChangeKeyboardMappingChecked(w.conn, 1, free, 1, []xproto.Keysym{0}).Check() })
+	require.NoError(t, xproto.ChangeKeyboardMappingChecked(w.Conn, 1, free, 1, []xproto.Keysym{0xffca}).Check())
+	t.Cleanup(func() { _ = xproto.ChangeKeyboardMappingChecked(w.Conn, 1, free, 1, []xproto.Keysym{0}).Check() })
 
 	// The MappingNotify reaches the injector in its own time; each event
 	// checks for it first.
