@@ -112,21 +112,7 @@ func Open(ctx context.Context, opts ...Option) (*Clipboard, error) {
 		watched:  map[xproto.Window]int{},
 		draining: map[xproto.Window]time.Time{},
 	}
-	err = c.setup(ctx, o.selection)
-	if err == nil && !xc.Release() {
-		err = ctx.Err()
-	}
-	if err != nil {
-		_ = nc.Close()
-		// xgb's reader goroutine ends by closing the event queue.
-		for {
-			if ev, xerr := conn.WaitForEvent(); ev == nil && xerr == nil {
-				break
-			}
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("x11: set up %s: %w", o.display, ctx.Err())
-		}
+	if err := xc.Setup(c.setup(ctx, o.selection)); err != nil {
 		return nil, err
 	}
 	go c.loop()

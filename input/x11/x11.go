@@ -110,21 +110,7 @@ func NewContext(ctx context.Context, opts ...Option) (*Injector, error) {
 		loopDone: make(chan struct{}),
 		pressed:  map[input.Key]xproto.Keycode{},
 	}
-	err = in.setup()
-	if err == nil && !xc.Release() {
-		err = ctx.Err()
-	}
-	if err != nil {
-		_ = nc.Close()
-		// xgb's reader goroutine ends by closing the event queue.
-		for {
-			if ev, xerr := conn.WaitForEvent(); ev == nil && xerr == nil {
-				break
-			}
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("x11: set up %s: %w", o.display, ctx.Err())
-		}
+	if err := xc.Setup(in.setup()); err != nil {
 		return nil, err
 	}
 	go in.loop()

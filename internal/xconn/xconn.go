@@ -24,9 +24,11 @@ func init() {
 
 // Conn is an open connection to an X server.
 type Conn struct {
-	Net  net.Conn  // the socket
-	X    *xgb.Conn // the X connection over it
-	stop func() bool
+	Net     net.Conn  // the socket
+	X       *xgb.Conn // the X connection over it
+	stop    func() bool
+	ctx     context.Context
+	display string
 }
 
 // Open connects to the display at addr (named display in errors), with the
@@ -64,10 +66,35 @@ func Open(ctx context.Context, addr xdisplay.Addr, display, xauthority string, u
 		}
 		return nil, fmt.Errorf("%w: %s refused the connection: %v", unavailable, display, err)
 	}
-	return &Conn{Net: nc, X: conn, stop: stop}, nil
+	return &Conn{Net: nc, X: conn, stop: stop, ctx: ctx, display: display}, nil
 }
 
 // Release ends ctx's hold on the connection once the caller's setup is
 // done. It reports false if ctx had already ended, and so closed the
 // socket. Calling it again returns false.
 func (c *Conn) Release() bool { return c.stop() }
+
+// Setup ends the caller's setup, whose result is err. On success, with the
+// context still live, it releases the context's hold and returns nil.
+// Otherwise it closes the connection, waits for xgb's reader goroutine to
+// end, and returns err, or one wrapping the context's error when the
+// context ended first.
+func (c *Conn) Setup(err error) error {
+	if err == nil && !c.Release() {
+		err = c.ctx.Err()
+	}
+	if err == nil {
+		return nil
+	}
+	_ = c.Net.Close()
+	// xgb's reader goroutine ends by closing the event queue.
+	for {
+		if ev, xerr := c.X.WaitForEvent(); ev == nil && xerr == nil {
+			break
+		}
+	}
+	if c.ctx.Err() != nil {
+		return fmt.Errorf("x11: set up %s: %w", c.display, c.ctx.Err())
+	}
+	return err
+}

@@ -69,3 +69,34 @@ func TestContextEndsSetup(t *testing.T) {
 		return err != nil
 	}, 10*time.Second, 10*time.Millisecond, "the socket must be closed")
 }
+
+// TestSetup: a setup that succeeds keeps the connection; one that fails
+// closes it and returns its error; one outlived by its context returns
+// the context's.
+func TestSetup(t *testing.T) {
+	srv := xvfb.ForTest(t, 320, 200)
+	addr, err := xdisplay.Parse(srv.Display)
+	require.NoError(t, err)
+
+	c, err := Open(context.Background(), addr, srv.Display, "", errNoDisplay)
+	require.NoError(t, err)
+	require.NoError(t, c.Setup(nil))
+	_, err = xproto.GetInputFocus(c.X).Reply()
+	require.NoError(t, err, "kept after a good setup")
+	c.X.Close()
+
+	c, err = Open(context.Background(), addr, srv.Display, "", errNoDisplay)
+	require.NoError(t, err)
+	bad := errors.New("no XTEST")
+	require.ErrorIs(t, c.Setup(bad), bad)
+	_, err = xproto.GetInputFocus(c.X).Reply()
+	require.Error(t, err, "closed after a failed setup")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	c, err = Open(ctx, addr, srv.Display, "", errNoDisplay)
+	require.NoError(t, err)
+	cancel()
+	err = c.Setup(nil)
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorContains(t, err, "x11: set up "+srv.Display)
+}
