@@ -157,6 +157,20 @@ func differing(a, b *image.RGBA) (int, image.Rectangle) {
 	return n, box
 }
 
+// formMessage waits for the connect form to come back with a message (a
+// session that could not start or has ended), and returns its kind and text.
+func formMessage(t *testing.T, ctx context.Context) (msg struct{ Kind, Text string }) {
+	t.Helper()
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Poll[chromedp.Void](`document.getElementById("message").dataset.kind !== ""`,
+			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(browserTimeout)),
+	), "waiting for the page's message")
+	msg, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ Kind, Text string }](
+		`(() => { const m = document.getElementById("message"); return {kind: m.dataset.kind, text: m.textContent}; })()`))
+	require.NoError(t, err)
+	return msg
+}
+
 // desk is a real session's host side: Xvfb with a terminal, a signaling
 // server serving the viewer page in this process, and `agent share`.
 type desk struct {
@@ -349,14 +363,8 @@ func TestBrowserShowsTheScreen(t *testing.T) {
 	bctx := browser(t, ctx)
 
 	// A wrong code: the form comes back and says so.
-	require.NoError(t, chromedp.Do(bctx,
-		chromedp.Navigate(d.page+"?id="+id+"&code=wrong"+code),
-		chromedp.Poll[chromedp.Void](`document.getElementById("message").dataset.kind !== ""`,
-			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(browserTimeout)),
-	))
-	msg, err := chromedp.Run(bctx, chromedp.Evaluate[struct{ Kind, Text string }](
-		`(() => { const m = document.getElementById("message"); return {kind: m.dataset.kind, text: m.textContent}; })()`))
-	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(d.page+"?id="+id+"&code=wrong"+code)))
+	msg := formMessage(t, bctx)
 	require.Equal(t, "bad-code", msg.Kind, "message: %s", msg.Text)
 	require.Contains(t, msg.Text, "Wrong code")
 
@@ -461,11 +469,7 @@ func TestBrowserClicksAndTypes(t *testing.T) {
 
 	// The agent quits: the page says the remote computer ended the session.
 	require.NoError(t, d.agent.Process.Signal(os.Interrupt))
-	require.NoError(t, chromedp.Do(bctx, chromedp.Poll[chromedp.Void](`document.getElementById("message").dataset.kind !== ""`,
-		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(browserTimeout))))
-	msg, err := chromedp.Run(bctx, chromedp.Evaluate[struct{ Kind, Text string }](
-		`(() => { const m = document.getElementById("message"); return {kind: m.dataset.kind, text: m.textContent}; })()`))
-	require.NoError(t, err)
+	msg := formMessage(t, bctx)
 	require.Equal(t, "host-closed", msg.Kind, "message: %s", msg.Text)
 	t.Logf("after the agent quit, the page says: %s", msg.Text)
 }
