@@ -77,7 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("serving", "addr", ln.Addr().String(), "endpoint", signalPath)
+	log.Info("serving", "addr", ln.Addr().String(), "endpoint", signalPath,
+		"viewer", fmt.Sprintf("http://%s/ (open it in a browser, or http://%s/?id=ID&code=CODE)", ln.Addr(), ln.Addr()))
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
 
 	select {

@@ -309,6 +309,15 @@
     }
   }
 
+  // A link with the ID and code connects as soon as the module runs: the
+  // form stays hidden meanwhile instead of flashing up empty.
+  {
+    const params = new URLSearchParams(location.search);
+    if (params.get("id") && params.get("code")) {
+      form.hidden = true;
+      frame.hidden = false;
+    }
+  }
   start().catch((err) => {
     setState("closed", "Failed to load");
     showForm("load", "The viewer could not start in this browser: " + err.message);
