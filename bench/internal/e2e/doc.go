@@ -34,7 +34,10 @@
 // resume below half). It runs once with deskhand's transport settings,
 // built by internal/peerapi exactly as for a session, and once with
 // pion's defaults, and reports the receiver's rate, each process's CPU
-// and the kernel's UDP drops. The throughput phase's figure (capture,
+// and the kernel's UDP drops. Then, on the same channel, the sender sends
+// a 24-byte message every 10 ms (the input phase's pace) carrying its send
+// time, and the receiver times each: the transport's own share of the
+// input latency, reported under it. The throughput phase's figure (capture,
 // lossless encoding, transport and decoding together) is reported beside
 // it as the session's throughput, without a goal.
 //

@@ -67,6 +67,13 @@ func TestRunSyntheticAllPhases(t *testing.T) {
 		require.NotNil(t, p.SenderCPU, p.Settings)
 		require.NotNil(t, p.ReceiverCPU, p.Settings)
 		assert.Positive(t, *p.SenderCPU, p.Settings)
+		// Pings every 10 ms for 0.7 s, all delivered, each timed on the
+		// machine's one clock.
+		assert.Greater(t, p.Pings, 10, p.Settings)
+		require.NotNil(t, p.PingMedianMs, p.Settings)
+		require.NotNil(t, p.PingP99Ms, p.Settings)
+		assert.Positive(t, *p.PingMedianMs, p.Settings)
+		assert.GreaterOrEqual(t, *p.PingP99Ms, *p.PingMedianMs, p.Settings)
 	}
 	require.Len(t, phases, len(allPhases))
 	for i, p := range phases {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,11 @@ type probeResult struct {
 	// machine-wide; nil where the counter is not readable. Each drop costs
 	// SCTP a retransmission and halves its congestion window.
 	UDPDrops *int64 `json:"udpRcvbufErrors,omitempty"`
+	// Pings: small messages every pingInterval after the throughput run,
+	// on the same channel; their time from send to delivery.
+	Pings        int      `json:"pings,omitempty"` // delivered
+	PingMedianMs *float64 `json:"pingMedianMs,omitempty"`
+	PingP99Ms    *float64 `json:"pingP99Ms,omitempty"`
 }
 
 // probeTransport describes what settings give the probe's transport.
@@ -140,7 +146,35 @@ func runProbe(ctx context.Context, cfg config, settings string, stderr io.Writer
 	if drops1, ok := udpRcvbufErrors(); ok && dropsOK {
 		r.UDPDrops = ptr(drops1 - drops0)
 	}
+
+	if _, err := receiver.call(ctx, request{Op: opBeginPings}); err != nil {
+		return r, err
+	}
+	if sent, err = sender.call(ctx, request{Op: opPings, Duration: cfg.probe}); err != nil {
+		return r, err
+	}
+	if sent.Probe == nil {
+		return r, fmt.Errorf("%w: the probe sender's ping report is missing", ErrChild)
+	}
+	if got, err = receiver.call(ctx, request{Op: opReport, Bytes: sent.Probe.Bytes}); err != nil {
+		return r, err
+	}
+	if got.Probe == nil {
+		return r, fmt.Errorf("%w: the probe receiver's ping report is missing", ErrChild)
+	}
+	summarizePings(&r, got.Probe.LatencyMs)
 	return r, nil
+}
+
+// summarizePings adds the pings' latencies to r.
+func summarizePings(r *probeResult, latencyMs []float64) {
+	r.Pings = len(latencyMs)
+	if len(latencyMs) == 0 {
+		return
+	}
+	sorted := slices.Clone(latencyMs)
+	slices.Sort(sorted)
+	r.PingMedianMs, r.PingP99Ms = ptr(percentile(sorted, 50)), ptr(percentile(sorted, 99))
 }
 
 // udpRcvbufErrors reads the kernel's count of UDP datagrams dropped for a

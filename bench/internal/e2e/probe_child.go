@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -39,6 +40,10 @@ const (
 	opAnswer  = "answer"  // receiver: take the offer in SDP, reply with the answer
 	opConnect = "connect" // sender: take the answer in SDP, wait for the channel to open
 	opSend    = "send"    // sender: send for Duration, wait until all is delivered, report
+	opPings   = "pings"   // sender: send a small timestamped message every pingInterval for Duration, report
+	// opBeginPings (receiver): count from now, and time each message
+	// from the timestamp it carries.
+	opBeginPings = "begin-pings"
 	// opBegin (receiver): count from now; opReport (receiver): wait for
 	// Bytes, then report.
 )
@@ -58,6 +63,9 @@ type probeSide struct {
 	Last     int64    `json:"last"`     // receiver: last message's arrival, Unix ns
 	Seconds  float64  `json:"seconds"`  // sender: sending until all was delivered
 	CPU      *float64 `json:"cpu,omitempty"`
+	// LatencyMs (receiver, after begin-pings): each ping's time from its
+	// send to its delivery, in milliseconds.
+	LatencyMs []float64 `json:"latencyMs,omitempty"`
 }
 
 // probeFlags are the flags e2e-host and e2e-viewer take to play the
@@ -237,6 +245,9 @@ func runProbeSender(ctx context.Context, f probeFlags, stdin io.Reader, stdout i
 			}
 			side, err := probeSend(ctx, dc, low, msg, uint64(*f.buffered), r.Duration)
 			return reply{Probe: &side}, errors.Join(err, stop())
+		case opPings:
+			side, err := probePings(ctx, dc, r.Duration)
+			return reply{Probe: &side}, err
 		}
 		return reply{}, fmt.Errorf("unknown request %q", r.Op)
 	})
@@ -286,10 +297,46 @@ func probeSend(ctx context.Context, dc *webrtc.DataChannel, low <-chan struct{},
 	return side, nil
 }
 
+// Pings: small messages as the input phase sends (an input event is a few
+// tens of bytes) at its pace, each carrying its send time. Sender and
+// receiver share this machine's clock, so the receiver times each one:
+// what the transport alone costs a viewer's input, the floor under the
+// input latency the session measures.
+const (
+	pingInterval = inputInterval
+	pingBytes    = 24
+)
+
+// probePings sends a ping every pingInterval for d.
+func probePings(ctx context.Context, dc *webrtc.DataChannel, d time.Duration) (probeSide, error) {
+	var side probeSide
+	t := time.NewTicker(pingInterval)
+	defer t.Stop()
+	deadline := time.Now().Add(d)
+	msg := make([]byte, pingBytes)
+	for {
+		select {
+		case <-ctx.Done():
+			return side, ctx.Err()
+		case now := <-t.C:
+			if now.After(deadline) {
+				return side, nil
+			}
+			binary.BigEndian.PutUint64(msg, uint64(time.Now().UnixNano()))
+			if err := dc.Send(msg); err != nil {
+				return side, fmt.Errorf("sending a ping: %w", err)
+			}
+			side.Bytes += pingBytes
+			side.Messages++
+		}
+	}
+}
+
 // probeCounter counts what the receiver's data channel delivers.
 type probeCounter struct {
 	mu       sync.Mutex
 	counting bool
+	pings    bool // time each message from the send time it carries
 	side     probeSide
 	arrived  chan struct{} // a message arrived; buffered 1
 }
@@ -304,6 +351,10 @@ func (c *probeCounter) onMessage(m webrtc.DataChannelMessage) {
 		c.side.Last = now
 		c.side.Bytes += int64(len(m.Data))
 		c.side.Messages++
+		if c.pings && len(m.Data) >= 8 {
+			sent := int64(binary.BigEndian.Uint64(m.Data))
+			c.side.LatencyMs = append(c.side.LatencyMs, float64(now-sent)/1e6)
+		}
 	}
 	c.mu.Unlock()
 	select {
@@ -346,15 +397,17 @@ func runProbeReceiver(ctx context.Context, f probeFlags, stdin io.Reader, stdout
 			}
 			sdp, err := p.localDescription(ctx, answer)
 			return reply{SDP: sdp}, err
-		case opBegin:
+		case opBegin, opBeginPings:
 			if !gotChannel.Load() {
 				return reply{}, fmt.Errorf("%w: the probe's data channel has not reached the receiver", ErrChild)
 			}
-			if stopProfile, err = startProfile(*f.cpuProfile); err != nil {
-				return reply{}, err
+			if r.Op == opBegin {
+				if stopProfile, err = startProfile(*f.cpuProfile); err != nil {
+					return reply{}, err
+				}
 			}
 			c.mu.Lock()
-			c.counting, c.side = true, probeSide{}
+			c.counting, c.pings, c.side = true, r.Op == opBeginPings, probeSide{}
 			c.mu.Unlock()
 			cpu = startCPU()
 			return reply{}, nil

@@ -269,6 +269,13 @@ func findProbe(probes []probeResult, settings string) *probeResult {
 func probeMeasures(probes []probeResult) []measure {
 	var out []measure
 	ours, pion := findProbe(probes, probeOurs), findProbe(probes, probePion)
+	if ours != nil && ours.PingMedianMs != nil {
+		// Beside the input goal: what the transport alone takes for the
+		// same messages at the same pace, with nothing else running.
+		out = append(out, measure{Kind: "measure", Name: "  the transport alone: probe's small messages, send to delivered",
+			Median: ours.PingMedianMs, P99: ours.PingP99Ms, Unit: "ms", Value: ptr(float64(ours.Pings)),
+			ValueUnit: fmt.Sprintf("messages of %d B every %v", pingBytes, pingInterval)})
+	}
 	if ours != nil {
 		out = append(out, measure{Kind: "measure", Name: "data-channel throughput", Value: ptr(ours.MbitPerSec),
 			ValueUnit: fmt.Sprintf("Mbit/s (%s messages)", formatBytes(ours.MessageBytes)),
@@ -391,14 +398,15 @@ func writeTable(w io.Writer, info runInfo, probes []probeResult, results []phase
 	if len(probes) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "probe\tmessage\tseconds\treceived\tMbit/s\tsender CPU %\treceiver CPU %\tUDP drops\ttransport")
+		fmt.Fprintln(tw, "probe\tmessage\tseconds\treceived\tMbit/s\tsender CPU %\treceiver CPU %\tUDP drops\tpings\tping med ms\tping p99 ms\ttransport")
 		for _, p := range probes {
 			drops := "-"
 			if p.UDPDrops != nil {
 				drops = strconv.FormatInt(*p.UDPDrops, 10)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%.1f\t%s\t%s\t%s\t%s\n", p.Settings, formatBytes(p.MessageBytes), p.Seconds,
-				formatBytes(int(p.Bytes)), p.MbitPerSec, fmtF(p.SenderCPU, "%.1f"), fmtF(p.ReceiverCPU, "%.1f"), drops, p.Transport)
+			fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%.1f\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", p.Settings, formatBytes(p.MessageBytes), p.Seconds,
+				formatBytes(int(p.Bytes)), p.MbitPerSec, fmtF(p.SenderCPU, "%.1f"), fmtF(p.ReceiverCPU, "%.1f"), drops,
+				p.Pings, fmtF(p.PingMedianMs, "%.3f"), fmtF(p.PingP99Ms, "%.3f"), p.Transport)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

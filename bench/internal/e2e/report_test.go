@@ -64,6 +64,28 @@ func TestSummarize(t *testing.T) {
 
 // The probe's rate is the receiver's, from its first message to its last,
 // the first message's bytes excluded (they arrived before the span).
+// The pings' median and 99th percentile come from their latencies in any
+// order; no pings, no figures.
+func TestSummarizePings(t *testing.T) {
+	var r probeResult
+	lat := make([]float64, 0, 100)
+	for i := 100; i >= 1; i-- {
+		lat = append(lat, float64(i)/10)
+	}
+	summarizePings(&r, lat)
+	assert.Equal(t, 100, r.Pings)
+	require.NotNil(t, r.PingMedianMs)
+	require.NotNil(t, r.PingP99Ms)
+	assert.InDelta(t, 5.0, *r.PingMedianMs, 0.11)
+	assert.InDelta(t, 9.9, *r.PingP99Ms, 0.11)
+	assert.Equal(t, 10.0, lat[0], "the latencies given are left as they were")
+
+	var none probeResult
+	summarizePings(&none, nil)
+	assert.Zero(t, none.Pings)
+	assert.Nil(t, none.PingMedianMs)
+}
+
 func TestSummarizeProbe(t *testing.T) {
 	sent := probeSide{Bytes: 10 << 20, Messages: 40, Seconds: 2, CPU: ptr(80.0)}
 	got := probeSide{Bytes: 10 << 20, Messages: 40, FirstLen: 256 << 10, First: int64(time.Second), Last: int64(3 * time.Second), CPU: ptr(60.0)}
@@ -118,13 +140,13 @@ func TestMeasuresEvaluateGoals(t *testing.T) {
 		{Phase: phaseIdle, Path: pathLoopback, HostCPU: ptr(1.5), Exact: true},
 	}
 	probes := []probeResult{
-		{Kind: "probe", Settings: probeOurs, MessageBytes: 256 << 10, MbitPerSec: 400},
+		{Kind: "probe", Settings: probeOurs, MessageBytes: 256 << 10, MbitPerSec: 400, Pings: 500, PingMedianMs: ptr(0.2), PingP99Ms: ptr(0.8)},
 		{Kind: "probe", Settings: probePion, MessageBytes: 256 << 10, MbitPerSec: 32},
 	}
 	ms := measures(probes, good, nil)
-	require.Len(t, ms, 9)
+	require.Len(t, ms, 10)
 	noGoal := map[string]bool{"scrolling: capture to applied": true, "data-channel throughput, pion defaults": true,
-		"session throughput (lossless noise)": true}
+		"session throughput (lossless noise)": true, "  the transport alone: probe's small messages, send to delivered": true}
 	for name, met := range metByName(ms) {
 		if noGoal[name] {
 			assert.Nil(t, met, "no goal for %s", name)

@@ -56,7 +56,8 @@ CPU per side and exactness per phase, with the session layer's goals.
 First, a raw data-channel probe measures the transport alone: two
 processes, one peer connection on loopback, messages the size of a
 session's screen fragments sent as fast as the session's flow control
-allows, once with deskhand's transport settings and once with pion's
+allows, then small messages at the input phase's pace, timed from send
+to delivery; once with deskhand's transport settings and once with pion's
 defaults (not with --impair).
 
 By default the screen is a private Xvfb that the benchmark draws on, the
