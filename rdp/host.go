@@ -296,17 +296,25 @@ func (h *Host) snapshot(dst []*hostSession) []*hostSession {
 }
 
 // captureLoop captures while at least one viewer can take an update.
+//
+// With a source that says when to look again (capture.ChangeNotifier), a
+// still screen costs no wake-ups but the pointer's reads: the loop sleeps
+// until the source signals, the host is woken, or the pointer is due.
 func (h *Host) captureLoop() {
 	defer close(h.loopDone)
 	interval := time.Second / time.Duration(h.o.maxFPS)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	var (
-		last     time.Time
+		last     time.Time // the last capture, or with no notifier the last tick
 		sessions []*hostSession
 		cur      cursorPoller
+		ready    <-chan struct{}
 	)
 	watcher, _ := h.src.(capture.ChangeWatcher)
+	if n, ok := h.src.(capture.ChangeNotifier); ok {
+		ready = n.ChangeReady()
+	}
 	cur.src, _ = h.src.(capture.CursorSource)
 	wait := func(d time.Duration, wakeToo bool) bool {
 		timer.Reset(d)
@@ -319,6 +327,27 @@ func (h *Host) captureLoop() {
 			return false
 		case <-timer.C:
 		case <-wake:
+		}
+		return true
+	}
+	// sleep waits for the source to signal a change, a wake-up, or the
+	// pointer's next read; a change signalled while asleep is captured at
+	// once, as the frame rate cap (last) allows.
+	sleep := func() bool {
+		var due <-chan time.Time
+		if at, ok := cur.due(interval); ok {
+			timer.Reset(time.Until(at))
+			due = timer.C
+		}
+		select {
+		case <-h.ctx.Done():
+			return false
+		case <-ready:
+		case <-h.wake:
+		case <-due:
+		}
+		if due != nil {
+			timer.Stop()
 		}
 		return true
 	}
@@ -352,13 +381,22 @@ func (h *Host) captureLoop() {
 			}
 			continue
 		}
-		last = time.Now()
+		if ready == nil {
+			// Changed is asked once a tick: the ticks keep the rate.
+			last = time.Now()
+		}
 		if watcher != nil && !mustCapture(sessions) {
 			// Nothing was drawn since the last capture: an idle screen
 			// costs no capture and no comparison.
 			if changed, err := watcher.Changed(h.ctx); err == nil && !changed {
+				if ready != nil && !sleep() {
+					return
+				}
 				continue
 			}
+		}
+		if ready != nil {
+			last = time.Now()
 		}
 		f, err := h.src.Next(h.ctx)
 		if err != nil {
@@ -379,7 +417,12 @@ func (h *Host) captureLoop() {
 
 func (h *Host) inject(ctx context.Context, e input.Event) error {
 	if e.Kind == input.MouseMove || e.Kind == input.MouseButton {
-		h.pointerMoved.Store(true)
+		// The loop may be asleep on a still screen, reading the pointer
+		// only a few times a second: wake it once per rest, so the
+		// pointer is followed at the full rate again at once.
+		if !h.pointerMoved.Swap(true) {
+			h.kick()
+		}
 	}
 	return h.injectFunc(func() error { return h.inj.Inject(ctx, e) })
 }
@@ -743,6 +786,7 @@ type cursorPoller struct {
 	last   capture.Cursor
 	moved  time.Time
 	next   time.Time
+	read   time.Time // the last read
 	failed bool
 }
 
@@ -757,6 +801,24 @@ const (
 	cursorRestEvery = 250 * time.Millisecond
 )
 
+// due returns when the pointer should next be read by a loop that sleeps
+// between changes rather than ticking every interval: at its tier's time,
+// and never sooner than a tick after the last read. ok is false without a
+// pointer to read.
+func (p *cursorPoller) due(interval time.Duration) (at time.Time, ok bool) {
+	if p.src == nil {
+		return time.Time{}, false
+	}
+	return later(p.next, p.read.Add(interval)), true
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 func (p *cursorPoller) poll(h *Host, sessions []*hostSession) {
 	if p.src == nil {
 		return
@@ -768,6 +830,7 @@ func (p *cursorPoller) poll(h *Host, sessions []*hostSession) {
 	if now.Before(p.next) {
 		return
 	}
+	p.read = now
 	c, err := p.src.Cursor(h.ctx)
 	if err != nil {
 		if !p.failed {

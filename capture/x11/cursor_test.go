@@ -314,9 +314,8 @@ func TestChangedStillAndDrawn(t *testing.T) {
 		f := next(t, s)
 		assert.Equal(t, color.RGBA{uint8(50 * i), 200, 100, 255}, f.At(r.Min.X, r.Min.Y))
 		assert.False(t, changedNow(t, s), "step %d: nothing drawn since the frame", i)
-		// A round trip on the source's connection brings in every event
-		// sent before it: still nothing.
-		cursorNow(t, s)
+		// Every event sent so far is in: still nothing.
+		syncEvents(t, s)
 		assert.False(t, changedNow(t, s), "step %d: nothing drawn since the frame", i)
 
 		// Drawn and captured at once, its notification perhaps still on
@@ -325,7 +324,7 @@ func TestChangedStillAndDrawn(t *testing.T) {
 		p.Sync(t)
 		f = next(t, s)
 		assert.Equal(t, color.RGBA{uint8(50 * i), 20, 100, 255}, f.At(r.Min.X, r.Min.Y))
-		cursorNow(t, s)
+		syncEvents(t, s)
 		assert.False(t, changedNow(t, s), "step %d: a notification about the frame counted as a change after it", i)
 	}
 }
@@ -384,13 +383,13 @@ func TestChangedNeverMissesDrawing(t *testing.T) {
 			}
 		}
 		wg.Wait()
-		// The painter's last request has been processed: a round trip on
-		// the source's connection brings in every notification about it.
-		cursorNow(t, s)
+		// The painter's last request has been processed: a marker through
+		// the source's event stream brings in every notification about it.
+		syncEvents(t, s)
 		for changedNow(t, s) {
 			grab()
 			captures++
-			cursorNow(t, s)
+			syncEvents(t, s)
 		}
 		fresh := open(t, srv.Display, WithoutDamage())
 		want := next(t, fresh).Pix

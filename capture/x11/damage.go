@@ -101,6 +101,13 @@ func newDamageTracker(ctx context.Context, s *Source) *damageTracker {
 // or finds it already so with a notification already sent. A notification
 // is for this frame's watch when its sequence number (the last request the
 // server had processed when it sent it) is at least arm's.
+//
+// Comparing 16-bit sequence numbers is right only near arm's request, so it
+// is done only until every notification sent before arm's request has been
+// read; after that every notification is new. Events are read by the pump
+// goroutine (see eventPump), so a reply does not prove that: a marker sent
+// right after arm's request does (Source.grab awaits it, then sets
+// watchFenced).
 func (t *damageTracker) arm(s *Source) uint16 {
 	return damage.Subtract(s.conn, t.watch, 0, 0).Sequence
 }
@@ -170,7 +177,7 @@ func (s *Source) noteDamage(e damage.NotifyEvent) {
 	if s.dmg == nil || e.Damage != s.dmg.watch {
 		return
 	}
-	// Until the frame's replies have been read, the queue may still hold
+	// Until the frame's marker has been seen, the queue may still hold
 	// notifications sent before arm's request; the sequence number tells
 	// them apart. After that every notification is new (and a comparison of
 	// 16-bit sequence numbers would wrap after 32768 requests).
@@ -183,6 +190,7 @@ func (s *Source) noteDamage(e damage.NotifyEvent) {
 // the image of the previous Next was read. It never sends a request: it
 // reads the DamageNotify events the server has already sent, so it costs
 // well under a microsecond and lets a caller leave a still screen alone.
+// After it reports false, ChangeReady tells when to call it again.
 //
 // It reports true:
 //   - without damage tracking (WithoutDamage, or a server without DAMAGE and
@@ -195,7 +203,9 @@ func (s *Source) noteDamage(e damage.NotifyEvent) {
 //     default) has passed since the last Next, even with no event: drawing
 //     DAMAGE does not see (some direct-rendered or overlay video) is then
 //     picked up within that interval, at the cost of one capture and diff
-//     per interval on a still screen.
+//     per interval on a still screen;
+//   - on every call, if another client destroyed the source's marker window
+//     (see eventPump).
 //
 // Like Next, it waits for a Next running in another goroutine to finish.
 func (s *Source) Changed(ctx context.Context) (bool, error) {

@@ -10,7 +10,9 @@
 // are exact or a superset of what changed, and Changed tells from the
 // server's notifications alone, without a request, whether anything was
 // drawn since the last frame (a still screen then costs nothing but a
-// capture per WithRecheck interval). Cursor reports the pointer apart from
+// capture per WithRecheck interval), and ChangeReady when to ask again, so a
+// caller can sleep through a still screen: one goroutine per Source reads
+// the server's events as they come. Cursor reports the pointer apart from
 // the picture: its position in one QueryPointer round trip, its shape from
 // XFIXES only when the server says it changed.
 //

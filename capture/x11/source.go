@@ -120,10 +120,11 @@ func WithLogger(l *slog.Logger) Option {
 const openTimeout = 10 * time.Second
 
 // Source captures an X11 screen. It implements capture.Source,
-// capture.Bounder, capture.CursorSource and capture.ChangeWatcher. Its
+// capture.Bounder, capture.CursorSource and capture.ChangeNotifier. Its
 // methods hold one lock, so they may be called from several goroutines, but
 // they wait for each other (a Cursor call waits for a running Next): Close
-// is the one that does not wait, and ends a waiting Next.
+// is the one that does not wait, and ends a waiting Next. ChangeReady does
+// not take the lock. A goroutine reads the server's events until Close.
 type Source struct {
 	opts options
 	log  *slog.Logger
@@ -156,8 +157,11 @@ type Source struct {
 	watchSeq    uint16
 	watchFenced bool
 	changed     bool
+	noMarks     bool // the marker window is gone: never fenced
 
 	cur *cursorTracker // nil without XFIXES
+
+	ev eventPump // started at the end of setup; ev.done is nil before
 
 	closeOnce sync.Once
 }
@@ -238,7 +242,16 @@ func (s *Source) setup(ctx context.Context) error {
 	if !s.opts.noDamage {
 		s.dmg = newDamageTracker(ctx, s)
 	}
+	if s.dmg != nil {
+		if err := s.createMarkerWindow(); err != nil {
+			// Without markers Changed could not tell old notifications
+			// from new ones (see damageTracker.arm).
+			s.log.Info("x11: no damage hints, frames will be compared whole", "why", "marker window", "err", err)
+			s.dmg = nil
+		}
+	}
 	s.cur = newCursorTracker(ctx, s)
+	s.startEvents()
 	s.log.Debug("x11: source open", "display", s.addr.Name, "area", s.area, "shm", s.seg != nil,
 		"damage", s.dmg != nil, "cursor", s.cur != nil)
 	return nil
@@ -367,20 +380,20 @@ func (s *Source) refresh(ctx context.Context) error {
 	return nil
 }
 
-// drainEvents reads the events queued so far and notes screen
+// drainEvents reads the events the pump has queued so far and notes screen
 // reconfigurations, drawing and pointer shape changes. Every event is read
-// here, by whichever of Next, Changed and Cursor holds the lock: xgb has one
-// event queue per connection.
+// here, by whichever of Next, Changed and Cursor holds the lock, in the order
+// the server sent them.
 func (s *Source) drainEvents() {
-	for {
-		ev, xerr := s.conn.PollForEvent()
-		if ev == nil && xerr == nil {
-			return
+	evs, overflow := s.ev.takeEvents()
+	if overflow {
+		// Whatever was dropped may have been any of these.
+		s.dirty, s.changed = true, true
+		if s.cur != nil {
+			s.cur.stale = true
 		}
-		if xerr != nil {
-			s.log.Debug("x11: asynchronous X error", "err", xerr)
-			continue
-		}
+	}
+	for _, ev := range evs {
 		switch e := ev.(type) {
 		case xproto.ConfigureNotifyEvent:
 			if e.Window == s.root && (int(e.Width) != s.screen.X || int(e.Height) != s.screen.Y) {
@@ -396,6 +409,7 @@ func (s *Source) drainEvents() {
 			}
 		}
 	}
+	s.ev.giveEvents(evs)
 }
 
 // Next captures the area now. The frame is valid until the next Next or Close.
@@ -454,8 +468,12 @@ func (s *Source) grab(ctx context.Context) (*capture.Frame, error) {
 	size := 4 * w * h
 	var pix []byte
 	var fetch *damageFetch
+	var mark uint32
 	if s.dmg != nil {
 		s.watchSeq, s.watchFenced, s.changed = s.dmg.arm(s), false, false
+		if !s.noMarks {
+			mark = s.sendMarker()
+		}
 	}
 	if s.seg != nil {
 		ck := s.seg.getImage(s.conn, s.root, a)
@@ -497,10 +515,25 @@ func (s *Source) grab(ctx context.Context) (*capture.Frame, error) {
 		return nil, s.connErr("fetch damage", err)
 	}
 	s.damageUnknown = false
-	// The damage reply has arrived, so every notification sent before arm's
-	// request is in the queue now.
-	s.drainEvents()
-	s.watchFenced = true
+	if s.dmg != nil {
+		// The marker, sent after arm's request and before the image
+		// request, came back before the image reply: once the pump has
+		// seen it, every notification sent before arm's request is queued.
+		switch {
+		case s.noMarks:
+		case s.awaitMarker(mark):
+			s.drainEvents()
+			s.watchFenced = true
+		case s.ev.doneErr() != nil:
+			return nil, s.connErr("await the event marker", s.ev.doneErr())
+		default:
+			s.log.Warn("x11: another client destroyed the marker window; Changed will report true on every call")
+			s.noMarks = true
+		}
+		if s.opts.recheck > 0 {
+			s.ev.recheck.Reset(s.opts.recheck)
+		}
+	}
 	s.seq++
 	s.frame = capture.Frame{
 		Width: w, Height: h, Stride: 4 * w, Format: capture.BGRA,
@@ -562,11 +595,17 @@ func (s *Source) Close() error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.closed = true
-		// xgb's reader goroutine closes the event queue when it exits.
-		for {
-			ev, xerr := s.conn.WaitForEvent()
-			if ev == nil && xerr == nil {
-				break
+		// xgb's reader goroutine closes the event queue when it exits,
+		// which ends the pump.
+		if s.ev.done != nil {
+			<-s.ev.done
+			s.ev.recheck.Stop()
+		} else {
+			for {
+				ev, xerr := s.conn.WaitForEvent()
+				if ev == nil && xerr == nil {
+					break
+				}
 			}
 		}
 		if s.seg != nil {
@@ -578,8 +617,9 @@ func (s *Source) Close() error {
 }
 
 var (
-	_ capture.Source        = (*Source)(nil)
-	_ capture.Bounder       = (*Source)(nil)
-	_ capture.CursorSource  = (*Source)(nil)
-	_ capture.ChangeWatcher = (*Source)(nil)
+	_ capture.Source         = (*Source)(nil)
+	_ capture.Bounder        = (*Source)(nil)
+	_ capture.CursorSource   = (*Source)(nil)
+	_ capture.ChangeWatcher  = (*Source)(nil)
+	_ capture.ChangeNotifier = (*Source)(nil)
 )
