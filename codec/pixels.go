@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"bytes"
 	"encoding/binary"
 	"slices"
 )
@@ -137,55 +136,6 @@ func putPalette(pix []byte, stride, x0, y0, w, h, n int, data []byte) {
 			for x, v := range row[:w] {
 				binary.LittleEndian.PutUint32(out[x*4:], pal[v])
 			}
-		}
-	}
-}
-
-// putShared paints the w x h region at (x0, y0) from indices into a chunk's
-// shared palette of opaque RGBA words: bytes, or 16-bit words when wide.
-func putShared(pix []byte, stride, x0, y0, w, h int, pal []uint32, idx []byte, wide bool) {
-	pal = pal[:maxShared]
-	for y := range h {
-		out := pix[(y0+y)*stride+x0*4 : (y0+y)*stride+(x0+w)*4]
-		if wide {
-			row := idx[y*w*2 : (y+1)*w*2]
-			for x := range w {
-				binary.LittleEndian.PutUint32(out[x*4:], pal[binary.LittleEndian.Uint16(row[x*2:])&(maxShared-1)])
-			}
-			continue
-		}
-		row := idx[y*w : (y+1)*w]
-		// Text repeats rows (blank lines, vertical strokes) and runs of its
-		// background: copy the row above, and paint runs of eight two
-		// pixels per word.
-		if y > 0 && bytes.Equal(row, idx[(y-1)*w:y*w]) {
-			copy(out, pix[(y0+y-1)*stride+x0*4:])
-			continue
-		}
-		x := 0
-		for ; x+8 <= w; x += 8 {
-			v := binary.LittleEndian.Uint64(row[x:])
-			o := out[x*4 : x*4+32]
-			if v == uint64(row[x])*0x0101010101010101 {
-				c := uint64(pal[row[x]])
-				c |= c << 32
-				binary.LittleEndian.PutUint64(o[0:], c)
-				binary.LittleEndian.PutUint64(o[8:], c)
-				binary.LittleEndian.PutUint64(o[16:], c)
-				binary.LittleEndian.PutUint64(o[24:], c)
-				continue
-			}
-			binary.LittleEndian.PutUint32(o[0:], pal[byte(v)])
-			binary.LittleEndian.PutUint32(o[4:], pal[byte(v>>8)])
-			binary.LittleEndian.PutUint32(o[8:], pal[byte(v>>16)])
-			binary.LittleEndian.PutUint32(o[12:], pal[byte(v>>24)])
-			binary.LittleEndian.PutUint32(o[16:], pal[byte(v>>32)])
-			binary.LittleEndian.PutUint32(o[20:], pal[byte(v>>40)])
-			binary.LittleEndian.PutUint32(o[24:], pal[byte(v>>48)])
-			binary.LittleEndian.PutUint32(o[28:], pal[byte(v>>56)])
-		}
-		for ; x < w; x++ {
-			binary.LittleEndian.PutUint32(out[x*4:], pal[row[x]])
 		}
 	}
 }
