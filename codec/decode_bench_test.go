@@ -17,7 +17,11 @@ import (
 // sequence is decoded outside the timer. Besides ns/op (a mean) it reports
 // the median update, which is what the viewer's goal is stated in.
 //
-// Natively: DESKHAND_CORPUS=/work/corpus go test -run '^$' -bench DecodeListing ./codec
+// Record the scenario with `go run ./bench record --scenario listing --out
+// $DESKHAND_CORPUS/listing`. Natively:
+//
+//	DESKHAND_CORPUS=/path/to/corpus go test -run '^$' -bench DecodeListing ./codec
+//
 // In WebAssembly (node), where GOMAXPROCS is 1 as in a browser:
 //
 //	GOOS=js GOARCH=wasm go test -c -o /tmp/codec.wasm ./codec

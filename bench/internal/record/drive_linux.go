@@ -31,6 +31,8 @@ func setupScenario(name string, s *session) (driver, readiness, error) {
 		return setupDrag(s)
 	case "photos":
 		return setupPhotos(s)
+	case "listing":
+		return setupListing(s)
 	case "video":
 		return setupVideo(s)
 	}
@@ -325,6 +327,27 @@ func setupPhotos(s *session) (driver, readiness, error) {
 	for at := 1200 * time.Millisecond; at < s.duration; at += 900 * time.Millisecond {
 		tl.add(at, next)
 	}
+	return tl.drive, settled, nil
+}
+
+// setupListing: a terminal larger than the screen whose whole text is
+// written over from the top left ten times a second, each line erased to
+// its end, so that every update replaces text with text (never a cleared
+// screen, and never a scroll: the terminal has more rows than the listing
+// has lines). The loop waits for the recording to begin.
+func setupListing(s *session) (driver, readiness, error) {
+	start := filepath.Join(s.work, "listing.start")
+	script := filepath.Join(s.work, "listing.sh")
+	body := "while [ ! -e '" + start + "' ]; do sleep 0.05; done\n" +
+		"while :; do printf '\\033[H'; ls -l /usr/bin /usr/lib | shuf | paste -d' ' - - - | head -n 150 | sed 's/$/\\x1b[K/'; sleep 0.1; done\n"
+	if err := os.WriteFile(script, []byte(body), 0o644); err != nil {
+		return nil, 0, err
+	}
+	if _, err := s.xterm("deskhand-listing", "400x200+0+0", false, "sh", script); err != nil {
+		return nil, 0, err
+	}
+	tl := &timeline{}
+	tl.add(200*time.Millisecond, func() error { return os.WriteFile(start, nil, 0o644) })
 	return tl.drive, settled, nil
 }
 

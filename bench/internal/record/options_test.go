@@ -86,7 +86,7 @@ func TestRunHelp(t *testing.T) {
 }
 
 func TestScenarios(t *testing.T) {
-	assert.Equal(t, []string{"typing", "scroll", "drag", "photos", "video"}, Scenarios())
+	assert.Equal(t, []string{"typing", "scroll", "drag", "photos", "listing", "video"}, Scenarios())
 	for _, name := range Scenarios() {
 		n, err := DefaultFrames(name)
 		require.NoError(t, err)

@@ -232,6 +232,34 @@ func TestRecordPhotos(t *testing.T) {
 	assert.Greater(t, changed(first, last, first.Rect), 0.3, "the viewer did not move to the next picture")
 }
 
+// The listing fills most of the screen with text, and each rewrite changes
+// most of it.
+func TestRecordListing(t *testing.T) {
+	_, paths := recordForTest(t, "listing", WithFPS(4), WithFrames(5))
+	f := make([]*image.RGBA, 0, len(paths))
+	for _, p := range paths {
+		f = append(f, load(t, p))
+	}
+	last := f[len(f)-1]
+	text := 0
+	for ty := 0; ty < last.Rect.Dy(); ty += 64 {
+		for tx := 0; tx < last.Rect.Dx(); tx += 64 {
+			if colours(last, image.Rect(tx, ty, tx+64, ty+64).Intersect(last.Rect)) > 1 {
+				text++
+			}
+		}
+	}
+	t.Logf("%d of 510 tiles hold text", text)
+	assert.Greater(t, text, 255, "the listing covers less than half the screen")
+	rewritten := 0
+	for i := 1; i < len(f); i++ {
+		if changed(f[i-1], f[i], f[i].Rect) > 0.02 {
+			rewritten++
+		}
+	}
+	assert.Positive(t, rewritten, "the text was never rewritten between frames")
+}
+
 func TestRecordVideo(t *testing.T) {
 	_, paths := recordForTest(t, "video", WithFPS(10), WithFrames(4))
 	var f []*image.RGBA

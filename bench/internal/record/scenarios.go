@@ -82,6 +82,12 @@ func specs() []spec {
 			needs:  []need{needXvfb, needFeh, needPhotos, needFigures},
 		},
 		{
+			name:   "listing",
+			desc:   "a terminal filling the screen, its text rewritten from the top ten times a second with a shuffled ls -l listing: every update replaces a screen of small text (the browser viewer's hardest lossless case, as bench web measures it)",
+			frames: 90,
+			needs:  []need{needXvfb, needXterm, needFont},
+		},
+		{
 			name:   "video",
 			desc:   "ffplay full screen playing a 30 fps H.264 clip that pans across a photo (camera motion over photographic texture)",
 			frames: 120,

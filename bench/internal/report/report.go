@@ -117,7 +117,7 @@ func Scenarios(dir string) ([]Scenario, error) {
 		return nil, fmt.Errorf("%w: in %s", ErrNoScenarios, dir)
 	}
 	// `bench record`'s scenarios, easiest first; others follow by name.
-	knownOrder := []string{"typing", "scroll", "drag", "photos", "video"}
+	knownOrder := []string{"typing", "scroll", "drag", "photos", "listing", "video"}
 	rank := func(name string) int {
 		if i := slices.Index(knownOrder, name); i >= 0 {
 			return i
