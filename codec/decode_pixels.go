@@ -122,19 +122,3 @@ func putSharedBytes(pix []byte, stride, o, w, h int, pal *[maxShared]uint32, idx
 		o += stride
 	}
 }
-
-// copyRows copies h rows of n bytes from src to dst, whose rows are
-// srcStride and dstStride bytes apart. Rows of a whole tile are copied as
-// fixed-size arrays: in WebAssembly that is one memory.copy instruction,
-// where copy calls memmove (a call costs a jump through Go's dispatch).
-func copyRows(dst []byte, dstStride int, src []byte, srcStride int, n, h int) {
-	if n == TileSize*4 {
-		for y := range h {
-			*(*[TileSize * 4]byte)(dst[y*dstStride:]) = *(*[TileSize * 4]byte)(src[y*srcStride:])
-		}
-		return
-	}
-	for y := range h {
-		copy(dst[y*dstStride:y*dstStride+n], src[y*srcStride:y*srcStride+n])
-	}
-}

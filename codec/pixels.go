@@ -237,3 +237,19 @@ func predictRow(out, above *[TileSize * 4]byte, in *[TileSize * 3]byte, opaque u
 		c0, c1, c2 = b0, b1, b2
 	}
 }
+
+// copyRows copies h rows of n bytes from src to dst, whose rows are
+// srcStride and dstStride bytes apart. Rows of a whole tile are copied as
+// fixed-size arrays: in WebAssembly that is one memory.copy instruction,
+// where copy calls memmove (a call costs a jump through Go's dispatch).
+func copyRows(dst []byte, dstStride int, src []byte, srcStride int, n, h int) {
+	if n == TileSize*4 {
+		for y := range h {
+			*(*[TileSize * 4]byte)(dst[y*dstStride:]) = *(*[TileSize * 4]byte)(src[y*srcStride:])
+		}
+		return
+	}
+	for y := range h {
+		copy(dst[y*dstStride:y*dstStride+n], src[y*srcStride:y*srcStride+n])
+	}
+}

@@ -114,7 +114,7 @@ func (e *Encoder) task(w, t int) {
 	case phaseChoose:
 		e.chooseRow(t)
 	case phaseKeyCopy:
-		e.copyRows(t)
+		e.keepTileRow(t)
 	case phaseUpdate:
 		c := &e.chunks[t]
 		for i := c.first; i < c.end; i++ {
@@ -392,13 +392,12 @@ func (e *Encoder) longOf(idx int) []byte {
 func (e *Encoder) copyTile(dst, src []byte, idx int) {
 	x0, y0, tw, th := tileRect(idx, e.tilesX, e.width, e.height)
 	w4 := e.width * 4
-	for y := y0; y < y0+th; y++ {
-		copy(dst[y*w4+x0*4:y*w4+(x0+tw)*4], src[y*w4+x0*4:])
-	}
+	o := y0*w4 + x0*4
+	copyRows(dst[o:], w4, src[o:], w4, tw*4, th)
 }
 
-// copyRows copies tile row ty of the image into prev.
-func (e *Encoder) copyRows(ty int) {
+// keepTileRow copies tile row ty of the image into prev.
+func (e *Encoder) keepTileRow(ty int) {
 	img := &e.img
 	w4 := e.width * 4
 	y0, y1 := ty*TileSize, min((ty+1)*TileSize, e.height)
