@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 
+	"github.com/deskhand/deskhand/internal/udpbatch"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/transport/v5/stdnet"
@@ -56,8 +57,18 @@ func New(c Config) (*webrtc.API, io.Closer, error) {
 		conn.Close()
 		return nil, nil, fmt.Errorf("%w: %w", ErrInterfaces, err)
 	}
+	// A screen update is hundreds of SCTP packets of ~1.2 KB; sent and
+	// received one system call each, they cost more CPU than their
+	// encryption.
+	var pc net.PacketConn = conn
+	if !c.UnbatchedUDP {
+		if pc, err = udpbatch.Wrap(conn); err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("%w: %w", ErrUDPSocket, err)
+		}
+	}
 	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{
-		UDPConn: conn,
+		UDPConn: pc,
 		Net:     stdNet,
 	})
 	se.SetICEUDPMux(mux)

@@ -43,6 +43,10 @@ type Config struct {
 	// an idle path. Each one left zero takes pion's default (5 s, 25 s,
 	// 2 s).
 	DisconnectedTimeout, FailedTimeout, KeepaliveInterval time.Duration
+	// UnbatchedUDP sends and receives datagram by datagram, as pion's own
+	// sockets do, instead of through internal/udpbatch: the benchmark's
+	// baseline for what batching buys. Default false.
+	UnbatchedUDP bool
 }
 
 // iceTimeouts returns the three ICE timeouts, pion's defaults filling the

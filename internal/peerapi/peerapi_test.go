@@ -66,13 +66,22 @@ func pair(t *testing.T, ctx context.Context, offerAPI, answerAPI *webrtc.API) (*
 }
 
 // Two peers built by New with LoopbackOnly connect over 127.0.0.1 alone
-// and carry a message as large as a session's screen fragments.
+// and carry messages as large as a session's screen fragments, whole and
+// in order: through internal/udpbatch's batching socket, and without it.
 func TestLoopbackOnlyConnects(t *testing.T) {
+	for _, unbatched := range []bool{false, true} {
+		t.Run(map[bool]string{false: "batched", true: "unbatched"}[unbatched], func(t *testing.T) {
+			testLoopbackOnly(t, unbatched)
+		})
+	}
+}
+
+func testLoopbackOnly(t *testing.T, unbatched bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	apiA, sockA, err := New(Config{LoopbackOnly: true, DisconnectedTimeout: 4 * time.Second, FailedTimeout: 8 * time.Second, KeepaliveInterval: time.Second})
+	apiA, sockA, err := New(Config{LoopbackOnly: true, DisconnectedTimeout: 4 * time.Second, FailedTimeout: 8 * time.Second, KeepaliveInterval: time.Second, UnbatchedUDP: unbatched})
 	require.NoError(t, err)
-	apiB, sockB, err := New(Config{LoopbackOnly: true})
+	apiB, sockB, err := New(Config{LoopbackOnly: true, UnbatchedUDP: unbatched})
 	require.NoError(t, err)
 	a, _, dcA, dcB := pair(t, ctx, apiA, apiB)
 	defer sockA.Close()
@@ -87,18 +96,26 @@ func TestLoopbackOnlyConnects(t *testing.T) {
 	assert.True(t, net.ParseIP(pairStats.Local.Address).IsLoopback(), pairStats.Local.Address)
 	assert.True(t, net.ParseIP(pairStats.Remote.Address).IsLoopback(), pairStats.Remote.Address)
 
-	msg := make([]byte, 256<<10)
-	for i := range msg {
-		msg[i] = byte(i * 7)
+	const n = 8
+	msg := func(k int) []byte {
+		m := make([]byte, 256<<10)
+		for i := range m {
+			m[i] = byte(i*7 + k)
+		}
+		return m
 	}
-	got := make(chan []byte, 1)
+	got := make(chan []byte, n)
 	dcB.OnMessage(func(m webrtc.DataChannelMessage) { got <- m.Data })
-	require.NoError(t, dcA.Send(msg))
-	select {
-	case data := <-got:
-		assert.Equal(t, msg, data)
-	case <-ctx.Done():
-		t.Fatal("the message did not arrive")
+	for k := range n {
+		require.NoError(t, dcA.Send(msg(k)))
+	}
+	for k := range n {
+		select {
+		case data := <-got:
+			require.Equal(t, msg(k), data, "message %d", k)
+		case <-ctx.Done():
+			t.Fatalf("message %d of %d did not arrive", k, n)
+		}
 	}
 }
 

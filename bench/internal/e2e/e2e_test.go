@@ -57,8 +57,8 @@ func TestRunSyntheticAllPhases(t *testing.T) {
 	run, probes, phases, ms := runLines(t, "--synthetic", "--size", "320x180", "--phase", "700ms", "--settle", "350ms",
 		"--probe", "700ms", "--probe-message", "65536")
 	assert.Equal(t, "synthetic canvas", run["screen"])
-	require.Len(t, probes, 2)
-	assert.Equal(t, [2]string{probeOurs, probePion}, [2]string{probes[0].Settings, probes[1].Settings})
+	require.Len(t, probes, 3)
+	assert.Equal(t, [3]string{probeOurs, probeUnbatched, probePion}, [3]string{probes[0].Settings, probes[1].Settings, probes[2].Settings})
 	for _, p := range probes {
 		assert.Equal(t, 65536, p.MessageBytes, p.Settings)
 		assert.Equal(t, int64(p.Messages)*65536, p.Bytes, "%s: whole messages only", p.Settings)
@@ -112,6 +112,7 @@ func TestRunSyntheticAllPhases(t *testing.T) {
 		"full-screen change: capture to applied",
 		"input: viewer send to injected",
 		"data-channel throughput",
+		"data-channel throughput, UDP unbatched",
 		"data-channel throughput, pion defaults",
 		"session throughput (lossless noise)",
 		"idle screen: host CPU",

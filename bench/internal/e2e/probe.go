@@ -19,8 +19,9 @@ import (
 // peer connection on loopback, introduced by the parent relaying offer and
 // answer, and the sender writes messages the size of rdp's screen
 // fragments as fast as the same flow control as rdp's host allows. It runs
-// with deskhand's transport settings (internal/peerapi, what sessions use)
-// and with pion's defaults, so that what the settings buy shows.
+// with deskhand's transport settings (internal/peerapi, what sessions use),
+// with the same settings but datagram-by-datagram UDP, and with pion's
+// defaults, so that what the settings and the batching buy shows.
 
 // maxProbeMessage is the largest probe message: pion refuses to send
 // larger ones to a peer that does not say it takes them, and browsers take
@@ -31,7 +32,7 @@ const maxProbeMessage = 1 << 20
 // row.
 type probeResult struct {
 	Kind         string  `json:"kind"`     // "probe"
-	Settings     string  `json:"settings"` // probeOurs or probePion
+	Settings     string  `json:"settings"` // probeOurs, probeUnbatched or probePion
 	Transport    string  `json:"transport"`
 	MessageBytes int     `json:"messageBytes"`
 	HighWater    int     `json:"highWaterBytes"` // the sender's flow control; it resumes below half
@@ -60,8 +61,12 @@ func probeTransport(settings string) string {
 	if settings == probePion {
 		return "pion defaults: SCTP receive buffer 1 MiB, pion's own UDP sockets with the kernel's default buffers (loopback candidates enabled, UDP4 only)"
 	}
-	return fmt.Sprintf("internal/peerapi: SCTP receive buffer %s, one UDP socket (ICE mux) with %s kernel buffers (capped by net.core.rmem_max %s)",
-		formatBytes(peerapi.SCTPReceiveBuffer), formatBytes(peerapi.UDPSocketBuffer), sysctlBytes("/proc/sys/net/core/rmem_max"))
+	batching := "batched (internal/udpbatch)"
+	if settings == probeUnbatched {
+		batching = "one datagram per system call"
+	}
+	return fmt.Sprintf("internal/peerapi: SCTP receive buffer %s, one UDP socket (ICE mux) with %s kernel buffers (capped by net.core.rmem_max %s), %s",
+		formatBytes(peerapi.SCTPReceiveBuffer), formatBytes(peerapi.UDPSocketBuffer), sysctlBytes("/proc/sys/net/core/rmem_max"), batching)
 }
 
 // sysctlBytes reads a number of bytes from a /proc/sys file, "unknown"
@@ -78,8 +83,8 @@ func sysctlBytes(path string) string {
 	return formatBytes(n)
 }
 
-// runProbes runs the probe with deskhand's settings, then with pion's
-// defaults.
+// runProbes runs the probe with deskhand's settings, then without its
+// batching, then with pion's defaults.
 func runProbes(ctx context.Context, cfg config, stderr io.Writer) ([]probeResult, error) {
 	if cfg.profileDir != "" {
 		if err := os.MkdirAll(cfg.profileDir, 0o755); err != nil {
@@ -87,7 +92,7 @@ func runProbes(ctx context.Context, cfg config, stderr io.Writer) ([]probeResult
 		}
 	}
 	var out []probeResult
-	for _, settings := range []string{probeOurs, probePion} {
+	for _, settings := range []string{probeOurs, probeUnbatched, probePion} {
 		fmt.Fprintf(stderr, "e2e: data-channel probe (%s), %s messages for %v\n", settings, formatBytes(cfg.probeMessage), cfg.probe)
 		r, err := runProbe(ctx, cfg, settings, stderr)
 		if err != nil {

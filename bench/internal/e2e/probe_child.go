@@ -19,10 +19,12 @@ import (
 )
 
 // The probe's transport settings: deskhand's (internal/peerapi, what a
-// session uses) or pion's defaults (only what loopback needs to connect).
+// session uses), the same without UDP batching (internal/udpbatch), or
+// pion's defaults (only what loopback needs to connect).
 const (
-	probeOurs = "deskhand"
-	probePion = "pion-defaults"
+	probeOurs      = "deskhand"
+	probeUnbatched = "unbatched"
+	probePion      = "pion-defaults"
 )
 
 // Flow control of the probe's sender, as rdp's host does on its screen
@@ -79,7 +81,7 @@ type probeFlags struct {
 
 func addProbeFlags(fs *flag.FlagSet) probeFlags {
 	return probeFlags{
-		settings:   fs.String("probe", "", "run the raw data-channel probe with these transport settings ("+probeOurs+" or "+probePion+") instead of a session"),
+		settings:   fs.String("probe", "", "run the raw data-channel probe with these transport settings ("+probeOurs+", "+probeUnbatched+" or "+probePion+") instead of a session"),
 		message:    fs.Int("probe-message", 0, "probe: bytes per message (sender)"),
 		buffered:   fs.Int("probe-buffered", defaultProbeBuffered, "probe: the sender's high-water mark of bytes queued"),
 		cpuProfile: fs.String("cpuprofile", "", "write a CPU profile of this process to this file"),
@@ -94,13 +96,15 @@ func probeAPI(settings string) (*webrtc.API, io.Closer, error) {
 	switch settings {
 	case probeOurs:
 		return peerapi.New(peerapi.Config{LoopbackOnly: true})
+	case probeUnbatched:
+		return peerapi.New(peerapi.Config{LoopbackOnly: true, UnbatchedUDP: true})
 	case probePion:
 		var se webrtc.SettingEngine
 		peerapi.RestrictToLoopback(&se)
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 		return webrtc.NewAPI(webrtc.WithSettingEngine(se)), noSocket{}, nil
 	}
-	return nil, nil, fmt.Errorf("%w: --probe %q: want %s or %s", ErrUsage, settings, probeOurs, probePion)
+	return nil, nil, fmt.Errorf("%w: --probe %q: want %s, %s or %s", ErrUsage, settings, probeOurs, probeUnbatched, probePion)
 }
 
 // noSocket is the closer of an API whose sockets pion opens and closes

@@ -268,7 +268,7 @@ func findProbe(probes []probeResult, settings string) *probeResult {
 // probe with deskhand's settings, and pion's defaults beside it.
 func probeMeasures(probes []probeResult) []measure {
 	var out []measure
-	ours, pion := findProbe(probes, probeOurs), findProbe(probes, probePion)
+	ours, unbatched, pion := findProbe(probes, probeOurs), findProbe(probes, probeUnbatched), findProbe(probes, probePion)
 	if ours != nil && ours.PingMedianMs != nil {
 		// Beside the input goal: what the transport alone takes for the
 		// same messages at the same pace, with nothing else running.
@@ -280,6 +280,14 @@ func probeMeasures(probes []probeResult) []measure {
 		out = append(out, measure{Kind: "measure", Name: "data-channel throughput", Value: ptr(ours.MbitPerSec),
 			ValueUnit: fmt.Sprintf("Mbit/s (%s messages)", formatBytes(ours.MessageBytes)),
 			Goal:      fmt.Sprintf(">= %g Mbit/s", goals.throughput), Met: ptr(ours.MbitPerSec >= goals.throughput)})
+	}
+	if unbatched != nil {
+		unit := fmt.Sprintf("Mbit/s (%s messages)", formatBytes(unbatched.MessageBytes))
+		if ours != nil && unbatched.MbitPerSec > 0 {
+			unit += fmt.Sprintf("; batching: %.1fx", ours.MbitPerSec/unbatched.MbitPerSec)
+		}
+		out = append(out, measure{Kind: "measure", Name: "data-channel throughput, UDP unbatched", Value: ptr(unbatched.MbitPerSec),
+			ValueUnit: unit})
 	}
 	if pion != nil {
 		unit := fmt.Sprintf("Mbit/s (%s messages)", formatBytes(pion.MessageBytes))

@@ -141,12 +141,14 @@ func TestMeasuresEvaluateGoals(t *testing.T) {
 	}
 	probes := []probeResult{
 		{Kind: "probe", Settings: probeOurs, MessageBytes: 256 << 10, MbitPerSec: 400, Pings: 500, PingMedianMs: ptr(0.2), PingP99Ms: ptr(0.8)},
+		{Kind: "probe", Settings: probeUnbatched, MessageBytes: 256 << 10, MbitPerSec: 320},
 		{Kind: "probe", Settings: probePion, MessageBytes: 256 << 10, MbitPerSec: 32},
 	}
 	ms := measures(probes, good, nil)
-	require.Len(t, ms, 10)
+	require.Len(t, ms, 11)
 	noGoal := map[string]bool{"scrolling: capture to applied": true, "data-channel throughput, pion defaults": true,
-		"session throughput (lossless noise)": true, "  the transport alone: probe's small messages, send to delivered": true}
+		"data-channel throughput, UDP unbatched": true,
+		"session throughput (lossless noise)":    true, "  the transport alone: probe's small messages, send to delivered": true}
 	for name, met := range metByName(ms) {
 		if noGoal[name] {
 			assert.Nil(t, met, "no goal for %s", name)
@@ -162,6 +164,9 @@ func TestMeasuresEvaluateGoals(t *testing.T) {
 		case "data-channel throughput, pion defaults":
 			assert.Equal(t, 32.0, *m.Value)
 			assert.Contains(t, m.ValueUnit, "12.5x", "the ratio to deskhand's settings")
+		case "data-channel throughput, UDP unbatched":
+			assert.Equal(t, 320.0, *m.Value)
+			assert.Contains(t, m.ValueUnit, "batching: 1.2x", "the ratio to deskhand's settings")
 		case "session throughput (lossless noise)":
 			assert.Equal(t, 450.0, *m.Value)
 		}
