@@ -11,7 +11,6 @@ import (
 	"os"
 	"runtime/pprof"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/deskhand/deskhand/internal/peerapi"
@@ -376,10 +375,14 @@ func runProbeReceiver(ctx context.Context, f probeFlags, stdin io.Reader, stdout
 	}
 	defer p.Close()
 	c := &probeCounter{arrived: make(chan struct{}, 1)}
-	var gotChannel atomic.Bool
+	// The sender's channel opens when it has sent the channel's opening
+	// message; this side learns of the channel once it has handled it, a
+	// moment later (longer on a loaded machine).
+	gotChannel := make(chan struct{})
+	var once sync.Once
 	p.pc.OnDataChannel(func(dc *webrtc.DataChannel) {
-		gotChannel.Store(true)
 		dc.OnMessage(c.onMessage)
+		once.Do(func() { close(gotChannel) })
 	})
 	if err := json.NewEncoder(stdout).Encode(reply{}); err != nil {
 		return err
@@ -402,8 +405,15 @@ func runProbeReceiver(ctx context.Context, f probeFlags, stdin io.Reader, stdout
 			sdp, err := p.localDescription(ctx, answer)
 			return reply{SDP: sdp}, err
 		case opBegin, opBeginPings:
-			if !gotChannel.Load() {
-				return reply{}, fmt.Errorf("%w: the probe's data channel has not reached the receiver", ErrChild)
+			t := time.NewTimer(probeConnectTimeout)
+			select {
+			case <-gotChannel:
+				t.Stop()
+			case <-t.C:
+				return reply{}, fmt.Errorf("%w: the probe's data channel has not reached the receiver within %v", ErrChild, probeConnectTimeout)
+			case <-ctx.Done():
+				t.Stop()
+				return reply{}, ctx.Err()
 			}
 			if r.Op == opBegin {
 				if stopProfile, err = startProfile(*f.cpuProfile); err != nil {
