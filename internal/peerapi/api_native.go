@@ -22,6 +22,7 @@ import (
 func New(c Config) (*webrtc.API, io.Closer, error) {
 	var se webrtc.SettingEngine
 	se.SetSCTPMaxReceiveBufferSize(SCTPReceiveBuffer)
+	se.SetSCTPRTOMax(SCTPRetransmitMax)
 	// mDNS candidates would multicast on the LAN and need a resolver on
 	// the other side; deskhand's peers exchange plain host candidates.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)

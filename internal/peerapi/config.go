@@ -17,6 +17,14 @@ const (
 	// overflow it and are dropped (RcvbufErrors); 4 MiB reached ~500 Mbit/s
 	// in PERF.md. The kernel caps it at net.core.rmem_max / wmem_max.
 	UDPSocketBuffer = 4 << 20
+	// SCTPRetransmitMax caps SCTP's retransmission timeout. pion follows
+	// RFC 9260: one second at least, doubled after each timeout up to a
+	// minute, so a link that loses a few retransmissions in a row (a
+	// viewer starved of CPU, a Wi-Fi hand-over) stalls the session for 3,
+	// 7, 15 seconds after it is back. Capped at one second, a lost
+	// packet is tried again every second while the link is down, and the
+	// screen follows within a second of its return.
+	SCTPRetransmitMax = time.Second
 )
 
 // pion's ICE timeouts, used for the ones a Config leaves zero.

@@ -1,7 +1,7 @@
 // Package peerapi builds the pion WebRTC API that every deskhand peer
-// connection is made with: the SCTP receive window, the UDP socket, its
-// kernel buffers and its batching (internal/udpbatch), the ICE timeouts
-// and the loopback-only restriction.
+// connection is made with: the SCTP receive window and retransmission
+// timeout cap, the UDP socket, its kernel buffers and its batching
+// (internal/udpbatch), the ICE timeouts and the loopback-only restriction.
 //
 // It exists so that rdp's sessions and the benchmark's raw data-channel
 // probe (bench e2e) use exactly the same transport settings: a number the
