@@ -54,6 +54,10 @@ func Wrap(c *net.UDPConn) (net.PacketConn, error) {
 		oob:    make([]byte, unix.CmsgSpace(4)),
 		gsoOOB: make([]byte, unix.CmsgSpace(2)),
 	}
+	b.write = func(p, oob []byte, to netip.AddrPort) error {
+		_, _, err := c.WriteMsgUDPAddrPort(p, oob, to)
+		return err
+	}
 	// Kernel support for both offloads came in Linux 4.18 (send) and 5.0
 	// (receive); without them the connection still batches the work
 	// into its own goroutine and sends datagram by datagram.
@@ -93,7 +97,8 @@ type Conn struct {
 	sendMu sync.Mutex
 	spare  *queue
 	gsoOOB []byte
-	gso    atomic.Bool // the kernel accepts UDP_SEGMENT
+	gso    atomic.Bool                                  // the kernel accepts UDP_SEGMENT
+	write  func(p, oob []byte, to netip.AddrPort) error // one sendmsg
 
 	stats struct{ sends, sent, receives, received atomic.Uint64 }
 
@@ -280,7 +285,7 @@ func (b *Conn) send(p []byte, to netip.AddrPort, seg int) error {
 		h.SetLen(unix.CmsgLen(2))
 		*(*uint16)(unsafe.Pointer(&oob[unix.CmsgLen(0)])) = uint16(seg)
 	}
-	_, _, err := b.c.WriteMsgUDPAddrPort(p, oob, to)
+	err := b.write(p, oob, to)
 	if err == nil {
 		b.stats.sends.Add(1)
 		if seg > 0 {

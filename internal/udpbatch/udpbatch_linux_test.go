@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -148,7 +149,7 @@ func TestBurstsArriveInOrder(t *testing.T) {
 				}
 				require.Equal(t, addrOf(w), res.from[i])
 			}
-			st := w.Stats()
+			st := sent(w)
 			assert.Equal(t, uint64(len(sizes)), st.Sent)
 			assert.Less(t, st.Sends, st.Sent/2, "sends were not batched")
 			if !plain {
@@ -158,6 +159,14 @@ func TestBurstsArriveInOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sent waits for w's send in progress, if any, to finish, so that its
+// stats count it: a datagram may arrive before its send call returns.
+func sent(w *Conn) Stats {
+	w.sendMu.Lock()
+	defer w.sendMu.Unlock()
+	return w.Stats()
 }
 
 // holdSender keeps w's sending goroutine and any writer's own flush from
@@ -216,8 +225,8 @@ func TestRuns(t *testing.T) {
 		require.Equal(t, want, got)
 		assert.Equal(t, wantRuns[r], r.Stats().Receives, "reads of runs")
 	}
-	assert.Equal(t, wantRuns[a]+wantRuns[b], w.Stats().Sends)
-	assert.Equal(t, uint64(len(dgs)), w.Stats().Sent)
+	assert.Equal(t, wantRuns[a]+wantRuns[b], sent(w).Sends)
+	assert.Equal(t, uint64(len(dgs)), sent(w).Sent)
 }
 
 // Without segmentation offload every datagram is its own send, and still
@@ -235,7 +244,41 @@ func TestWithoutOffload(t *testing.T) {
 	for i := range 50 {
 		require.Equal(t, payload(i, 1100), got[i])
 	}
-	assert.Equal(t, uint64(50), w.Stats().Sends)
+	assert.Equal(t, uint64(50), sent(w).Sends)
+}
+
+// When the kernel refuses a segmentation-offload send, the run goes out a
+// datagram at a time, in order; after EIO (a device that cannot checksum
+// segments) the connection stops asking for the offload, after EINVAL (a
+// run the path cannot take) it asks again next time.
+func TestOffloadRefused(t *testing.T) {
+	for _, errno := range []syscall.Errno{syscall.EIO, syscall.EINVAL} {
+		t.Run(errno.Error(), func(t *testing.T) {
+			w, r := wrapped(t), wrapped(t)
+			real := w.write
+			var refused atomic.Int32
+			w.write = func(p, oob []byte, to netip.AddrPort) error {
+				if len(oob) > 0 {
+					refused.Add(1)
+					return &net.OpError{Op: "write", Net: "udp", Err: os.NewSyscallError("sendmsg", errno)}
+				}
+				return real(p, oob, to)
+			}
+			release := holdSender(w)
+			for i := range 20 {
+				_, err := w.WriteToAddrPort(payload(i, 1000), addrOf(r))
+				require.NoError(t, err)
+			}
+			release()
+			got, _ := readAll(t, r, 20)
+			for i := range 20 {
+				require.Equal(t, payload(i, 1000), got[i])
+			}
+			assert.Equal(t, int32(1), refused.Load(), "one offload send tried")
+			assert.Equal(t, uint64(20), sent(w).Sends, "then one send per datagram")
+			assert.Equal(t, errno == syscall.EINVAL, w.gso.Load(), "offload still asked for")
+		})
+	}
 }
 
 // After a pause the first burstAfter datagrams are sent by their writer
