@@ -120,24 +120,32 @@ func testLoopbackOnly(t *testing.T, unbatched bool) {
 	}
 }
 
-// With a virtual network no socket is opened: the closer is a no-op and
-// the peers still connect through the network handed in.
-func TestVirtualNet(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+// virtualNet starts pion's virtual network with two hosts, 10.0.0.2 and
+// 10.0.0.3, stopped at the test's end.
+func virtualNet(t *testing.T) (netA, netB *vnet.Net, router *vnet.Router) {
+	t.Helper()
 	router, err := vnet.NewRouter(&vnet.RouterConfig{
 		CIDR:          "10.0.0.0/24",
 		LoggerFactory: &logging.DefaultLoggerFactory{Writer: io.Discard, DefaultLogLevel: logging.LogLevelDisabled},
 	})
 	require.NoError(t, err)
-	netA, err := vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{"10.0.0.2"}})
+	netA, err = vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{"10.0.0.2"}})
 	require.NoError(t, err)
-	netB, err := vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{"10.0.0.3"}})
+	netB, err = vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{"10.0.0.3"}})
 	require.NoError(t, err)
 	require.NoError(t, router.AddNet(netA))
 	require.NoError(t, router.AddNet(netB))
 	require.NoError(t, router.Start())
-	defer func() { _ = router.Stop() }()
+	t.Cleanup(func() { _ = router.Stop() })
+	return netA, netB, router
+}
+
+// With a virtual network no socket is opened: the closer is a no-op and
+// the peers still connect through the network handed in.
+func TestVirtualNet(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	netA, netB, _ := virtualNet(t)
 
 	apiA, sockA, err := New(Config{Net: netA, LoopbackOnly: true})
 	require.NoError(t, err)
@@ -162,21 +170,9 @@ func TestRetransmitAfterOutage(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	router, err := vnet.NewRouter(&vnet.RouterConfig{
-		CIDR:          "10.0.0.0/24",
-		LoggerFactory: &logging.DefaultLoggerFactory{Writer: io.Discard, DefaultLogLevel: logging.LogLevelDisabled},
-	})
-	require.NoError(t, err)
+	netA, netB, router := virtualNet(t)
 	var down atomic.Bool
 	router.AddChunkFilter(func(vnet.Chunk) bool { return !down.Load() })
-	netA, err := vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{"10.0.0.2"}})
-	require.NoError(t, err)
-	netB, err := vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{"10.0.0.3"}})
-	require.NoError(t, err)
-	require.NoError(t, router.AddNet(netA))
-	require.NoError(t, router.AddNet(netB))
-	require.NoError(t, router.Start())
-	defer func() { _ = router.Stop() }()
 
 	// ICE must not give up during the outage.
 	cfg := Config{DisconnectedTimeout: 20 * time.Second, FailedTimeout: 30 * time.Second}

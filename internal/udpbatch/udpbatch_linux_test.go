@@ -229,21 +229,28 @@ func TestRuns(t *testing.T) {
 	assert.Equal(t, uint64(len(dgs)), sent(w).Sent)
 }
 
+// queueThenRead queues n datagrams of size bytes from w to r while w's
+// sender is held, releases it, and checks that r gets them all, in order.
+func queueThenRead(t *testing.T, w, r *Conn, n, size int) {
+	t.Helper()
+	release := holdSender(w)
+	for i := range n {
+		_, err := w.WriteToAddrPort(payload(i, size), addrOf(r))
+		require.NoError(t, err)
+	}
+	release()
+	got, _ := readAll(t, r, n)
+	for i := range n {
+		require.Equal(t, payload(i, size), got[i], "datagram %d", i)
+	}
+}
+
 // Without segmentation offload every datagram is its own send, and still
 // arrives in order.
 func TestWithoutOffload(t *testing.T) {
 	w, r := wrapped(t), wrapped(t)
 	w.gso.Store(false)
-	release := holdSender(w)
-	for i := range 50 {
-		_, err := w.WriteToAddrPort(payload(i, 1100), addrOf(r))
-		require.NoError(t, err)
-	}
-	release()
-	got, _ := readAll(t, r, 50)
-	for i := range 50 {
-		require.Equal(t, payload(i, 1100), got[i])
-	}
+	queueThenRead(t, w, r, 50, 1100)
 	assert.Equal(t, uint64(50), sent(w).Sends)
 }
 
@@ -264,16 +271,7 @@ func TestOffloadRefused(t *testing.T) {
 				}
 				return real(p, oob, to)
 			}
-			release := holdSender(w)
-			for i := range 20 {
-				_, err := w.WriteToAddrPort(payload(i, 1000), addrOf(r))
-				require.NoError(t, err)
-			}
-			release()
-			got, _ := readAll(t, r, 20)
-			for i := range 20 {
-				require.Equal(t, payload(i, 1000), got[i])
-			}
+			queueThenRead(t, w, r, 20, 1000)
 			assert.Equal(t, int32(1), refused.Load(), "one offload send tried")
 			assert.Equal(t, uint64(20), sent(w).Sends, "then one send per datagram")
 			assert.Equal(t, errno == syscall.EINVAL, w.gso.Load(), "offload still asked for")
