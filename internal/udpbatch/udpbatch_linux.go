@@ -255,9 +255,10 @@ func (b *Conn) sendRun(run []byte, to netip.AddrPort, size, n int) error {
 		if !errors.As(err, &errno) {
 			return err // closed, or a deadline: not the offload's fault
 		}
-		// EIO: the device cannot checksum segments; EINVAL: a segment too
-		// large for the path. Send them one by one; if that works, stop
-		// asking for the offload.
+		// EIO: the device cannot checksum segments, so stop asking for
+		// the offload if single sends work; EINVAL: this run's segments
+		// are too large for the path, and later runs may be fine. Either
+		// way, send this run's datagrams one by one.
 		var first error
 		for len(run) > 0 {
 			k := min(size, len(run))
