@@ -47,7 +47,10 @@ type probeResult struct {
 	// UDPDrops is how many UDP datagrams the kernel dropped for want of
 	// socket buffer space (RcvbufErrors in /proc/net/snmp) during the run,
 	// machine-wide; nil where the counter is not readable. Each drop costs
-	// SCTP a retransmission and halves its congestion window.
+	// SCTP a retransmission and halves its congestion window. The kernel
+	// counts what it drops as it received it: with deskhand's batching
+	// (internal/udpbatch, receive offload), a run of up to 64 datagrams
+	// that arrived as one counts once.
 	UDPDrops *int64 `json:"udpRcvbufErrors,omitempty"`
 	// Pings: small messages every pingInterval after the throughput run,
 	// on the same channel; their time from send to delivery.
