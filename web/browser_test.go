@@ -338,6 +338,16 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
+// open opens the viewer page in bctx with id and code, as a connect link
+// does, and waits for the first frame of the whole 1920x1080 screen.
+func (d *desk) open(t *testing.T, bctx context.Context, id, code string) pageStats {
+	t.Helper()
+	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(d.page+"?id="+id+"&code="+code)))
+	return waitFor(t, bctx, "the first frame", func(s pageStats) bool {
+		return s.Connected && s.Painted > 0 && s.Width == 1920 && s.Height == 1080
+	})
+}
+
 // credentials waits for the agent's current session ID and code.
 func (d *desk) credentials(t *testing.T, ctx context.Context) (id, code string) {
 	t.Helper()
@@ -369,10 +379,7 @@ func TestBrowserShowsTheScreen(t *testing.T) {
 	require.Contains(t, msg.Text, "Wrong code")
 
 	start := time.Now()
-	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(d.page+"?id="+id+"&code="+code)))
-	s := waitFor(t, bctx, "the first full frame", func(s pageStats) bool {
-		return s.Connected && s.Painted > 0 && s.Width == 1920 && s.Height == 1080
-	})
+	s := d.open(t, bctx, id, code)
 	t.Logf("page open to first painted frame: %v; in the page: module started %.0f ms, connected %.0f ms, first paint %.0f ms (%+v)",
 		time.Since(start).Round(time.Millisecond), s.StartedMs, s.ConnectedMs, s.FirstPaintMs, s)
 
@@ -414,8 +421,7 @@ func TestBrowserClicksAndTypes(t *testing.T) {
 	d := newDesk(t, ctx, "exec sh")
 	id, code := d.credentials(t, ctx)
 	bctx := browser(t, ctx)
-	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(d.page+"?id="+id+"&code="+code)))
-	waitFor(t, bctx, "the first frame", func(s pageStats) bool { return s.Connected && s.Painted > 0 && s.Width == 1920 })
+	d.open(t, bctx, id, code)
 
 	// Where screen point (300, 211) is on the page, the canvas being fitted.
 	const sx, sy = 300, 211

@@ -58,8 +58,7 @@ func TestBrowserToolbar(t *testing.T) {
 			Permission: &cdpbrowser.PermissionDescriptor{Name: name}, Setting: cdpbrowser.PermissionSettingGranted, Origin: origin})
 		require.NoError(t, err, "granting %s", name)
 	}
-	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(d.page+"?id="+id+"&code="+code)))
-	waitFor(t, bctx, "the first frame", func(s pageStats) bool { return s.Connected && s.Painted > 0 })
+	d.open(t, bctx, id, code)
 	move := exec.CommandContext(ctx, "xdotool", "mousemove", "300", "200") // the terminal gets the focus
 	move.Env = d.x.Env()
 	require.NoError(t, move.Run())
@@ -131,8 +130,7 @@ func TestBrowserViewOnly(t *testing.T) {
 	d := newDesk(t, ctx, "stty raw -echo; exec cat -v > "+keys, "--view-only")
 	id, code := d.credentials(t, ctx)
 	bctx := browser(t, ctx)
-	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(d.page+"?id="+id+"&code="+code)))
-	waitFor(t, bctx, "the first frame", func(s pageStats) bool { return s.Connected && s.Painted > 0 })
+	d.open(t, bctx, id, code)
 	poll(t, bctx, "the view-only mark", `!document.getElementById("viewonly").hidden`)
 	move := exec.CommandContext(ctx, "xdotool", "mousemove", "300", "200")
 	move.Env = d.x.Env()
