@@ -24,6 +24,12 @@
 // segmentation offload (a device without checksum offload), the sender
 // falls back to one sendmsg per datagram.
 //
+// BenchmarkBurst measures it on loopback against a plain socket: about 38
+// datagrams a system call, and a datagram sent and received in 2.4-2.9 µs
+// instead of 7.9-8.7 µs on the project's 2-core machine. Inside a peer
+// connection the gain is smaller (bench e2e's probe: 1.2x median), since
+// SCTP sends in short bursts paced by its acknowledgements.
+//
 // On other systems Wrap returns the socket itself.
 //
 // Import policy: the standard library and golang.org/x/sys only.
