@@ -18,10 +18,15 @@
 // encodings can be added later without breaking the frame structure.
 //
 // Import policy: codec is the lowest layer of deskhand. It must never import
-// any other deskhand package, pion, cgo or unsafe: only the standard library
-// and github.com/klauspost/compress (optionally github.com/zeebo/xxh3). It
-// must build for GOOS=js GOARCH=wasm, because the browser viewer decodes with
-// it. internal/layering enforces this.
+// any other deskhand package, pion, cgo or unsafe: only the standard library,
+// github.com/klauspost/compress (optionally github.com/zeebo/xxh3) and, on
+// amd64, golang.org/x/sys/cpu to choose the AVX2 assembly. It must build for
+// GOOS=js GOARCH=wasm, because the browser viewer decodes with it.
+// internal/layering enforces this.
+//
+// The assembly (jpeg_amd64.s) computes exactly what the Go code computes,
+// which every other platform runs, and which the build tag purego selects
+// on amd64 too; tests compare the two on every build with AVX2.
 //
 // An Encoder or a Decoder is not safe for concurrent use (except
 // [Encoder.SetQuality]); use one per stream. An Encoder runs worker
