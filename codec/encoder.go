@@ -110,6 +110,8 @@ const (
 	phaseUpdate         // task = chunk: copy its tiles into prev
 	phaseChoose         // task = tile row: choose copies and long-term records
 	phaseKeyCopy        // task = tile row: copy its rows into prev (key frames)
+	phaseVote           // task = scanned row of prev: match the motion probes
+	phaseProbe          // task = probe tile: hash its probe rows
 )
 
 // NewEncoder returns an Encoder whose first message is a key frame. Close

@@ -32,6 +32,15 @@ const (
 	hashBase = 0x100000001B3
 )
 
+// hashPow are hashBase^0..4 (modulo 2^64, as all the hash arithmetic).
+var hashPow = func() (p [5]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * hashBase
+	}
+	return p
+}()
+
 // hashBase64 is hashBase^64, what a pixel's weight reaches when it leaves
 // the 64-pixel window.
 var hashBase64 = func() uint64 {
@@ -62,9 +71,23 @@ type motion struct {
 	vgens  [1 << voteBits]uint32
 	vcount [1 << voteBits]int32
 	used   []tileVecCount // vectors used this message, for last
+
+	probes []probeTile // the changed tiles whose segments are looked for
+
+	// The scan of the previous frame, one pool task per scanned row.
+	scanX0, scanX1, scanY0 int
+	hits                   [][]vec // per scanned row: the vectors it votes for
 }
 
 type vec struct{ dx, dy int32 }
+
+// probeTile is a changed tile whose probe rows go into the table: the
+// hashes of its rows y, y+1, ... at column x.
+type probeTile struct {
+	index  int32
+	x, y   int32
+	hashes [probeRows]uint64
+}
 
 type tileVecCount struct {
 	v vec
@@ -167,12 +190,19 @@ func (m *motion) addCandidate(v vec) {
 	m.ncands++
 }
 
-// segHash hashes the 64 pixels at p (4 bytes each, 4th byte ignored).
+// segHash hashes the 64 pixels at p (4 bytes each, 4th byte ignored):
+// sum of pixel i times hashBase^(63-i), as the rolling hash computes it,
+// here four pixels a step so that the multiplications overlap.
 func segHash(p []byte) uint64 {
 	p = p[:TileSize*4]
+	b2, b3, b4 := hashPow[2], hashPow[3], hashPow[4]
 	var h uint64
-	for i := 0; i < len(p); i += 4 {
-		h = h*hashBase + uint64(binary.LittleEndian.Uint32(p[i:])&mask24)
+	for i := 0; i < len(p); i += 16 {
+		q := (*[16]byte)(p[i:])
+		h = h*b4 + uint64(binary.LittleEndian.Uint32(q[0:])&mask24)*b3 +
+			uint64(binary.LittleEndian.Uint32(q[4:])&mask24)*b2 +
+			uint64(binary.LittleEndian.Uint32(q[8:])&mask24)*hashBase +
+			uint64(binary.LittleEndian.Uint32(q[12:])&mask24)
 	}
 	return h
 }
@@ -183,14 +213,16 @@ func probeSlot(h uint64) uint32 { return uint32((h * 0x9E3779B97F4A7C15) >> (64 
 // previous frame inside (x0, y0)-(x1, y1) and adds the vectors with the most
 // matches to the candidates.
 func (m *motion) vote(e *Encoder, changed, x0, y0, x1, y1 int) {
-	img := &e.img
 	m.gen++
 	if m.gen == 0 {
 		clear(m.gens[:])
 		m.gen = 1
 	}
+	// The probe tiles; their segments are hashed on the pool, then
+	// entered in tile order (the first of equal segments wins).
 	step := max(1, (changed+maxProbeTiles-1)/maxProbeTiles)
-	entries, k := 0, 0
+	m.probes = m.probes[:0]
+	k := 0
 	for i, c := range e.changed {
 		if !c {
 			continue
@@ -199,17 +231,16 @@ func (m *motion) vote(e *Encoder, changed, x0, y0, x1, y1 int) {
 		if k%step != 0 {
 			continue
 		}
-		tx, ty, tw, th := tileRect(i, e.tilesX, e.width, e.height)
-		if tw < TileSize || th < probeRows {
+		if _, _, tw, th := tileRect(i, e.tilesX, e.width, e.height); tw < TileSize || th < probeRows {
 			continue
 		}
-		first := min(probeFirstRow, th-probeRows)
-		for y := ty + first; y < ty+first+probeRows; y++ {
-			seg := img.Pix[y*img.Stride+tx*4 : y*img.Stride+tx*4+TileSize*4]
-			if bytes.Equal(seg[4:], seg[:len(seg)-4]) {
-				continue // uniform: matches everywhere
-			}
-			h := segHash(seg)
+		m.probes = append(m.probes, probeTile{index: int32(i)})
+	}
+	e.phase = phaseProbe
+	e.pool.run(len(m.probes))
+	entries := 0
+	for _, p := range m.probes {
+		for r, h := range p.hashes {
 			if h == 0 {
 				continue
 			}
@@ -220,7 +251,7 @@ func (m *motion) vote(e *Encoder, changed, x0, y0, x1, y1 int) {
 			if m.gens[s] == m.gen {
 				continue // the same content twice: keep the first
 			}
-			m.gens[s], m.keys[s], m.where[s] = m.gen, h, uint32(tx)<<16|uint32(y)
+			m.gens[s], m.keys[s], m.where[s] = m.gen, h, uint32(p.x)<<16|uint32(int(p.y)+r)
 			entries++
 		}
 	}
@@ -233,28 +264,22 @@ func (m *motion) vote(e *Encoder, changed, x0, y0, x1, y1 int) {
 		clear(m.vgens[:])
 		m.vgen = 1
 	}
-	w4 := e.width * 4
-	for y := (y0 + scanStep - 1) / scanStep * scanStep; y < y1; y += scanStep {
-		row := e.prev[y*w4 : y*w4+w4]
-		h := segHash(row[x0*4:])
-		for x := x0; ; x++ {
-			if h != 0 {
-				s := probeSlot(h)
-				for m.gens[s] == m.gen {
-					if m.keys[s] == h {
-						w := m.where[s]
-						m.addVote(vec{int32(x) - int32(w>>16), int32(y) - int32(w&0xFFFF)})
-						break
-					}
-					s = (s + 1) & (1<<probeBits - 1)
-				}
-			}
-			if x+TileSize >= x1 {
-				break
-			}
-			out := uint64(binary.LittleEndian.Uint32(row[x*4:]) & mask24)
-			in := uint64(binary.LittleEndian.Uint32(row[(x+TileSize)*4:]) & mask24)
-			h = h*hashBase - out*hashBase64 + in
+	// Scan the rows on the pool, each into its own list of matches, then
+	// vote in row order: the same votes in the same order as one
+	// goroutine would cast them.
+	m.scanX0, m.scanX1, m.scanY0 = x0, x1, (y0+scanStep-1)/scanStep*scanStep
+	rows := 0
+	if m.scanY0 < y1 {
+		rows = (y1 - m.scanY0 + scanStep - 1) / scanStep
+	}
+	if len(m.hits) < rows {
+		m.hits = append(m.hits, make([][]vec, rows-len(m.hits))...)
+	}
+	e.phase = phaseVote
+	e.pool.run(rows)
+	for _, hits := range m.hits[:rows] {
+		for _, v := range hits {
+			m.addVote(v)
 		}
 	}
 
@@ -272,6 +297,56 @@ func (m *motion) vote(e *Encoder, changed, x0, y0, x1, y1 int) {
 		m.addCandidate(m.vkeys[best])
 		m.vcount[best] = 0
 	}
+}
+
+// hashProbe hashes the probe rows of the j-th probe tile (a pool task).
+// A uniform segment, which would match everywhere, or one whose hash is 0
+// (the table's empty key) gets 0: no probe.
+func (m *motion) hashProbe(e *Encoder, j int) {
+	p := &m.probes[j]
+	img := &e.img
+	tx, ty, _, th := tileRect(int(p.index), e.tilesX, e.width, e.height)
+	first := ty + min(probeFirstRow, th-probeRows)
+	p.x, p.y = int32(tx), int32(first)
+	for r := range p.hashes {
+		y := first + r
+		seg := img.Pix[y*img.Stride+tx*4 : y*img.Stride+tx*4+TileSize*4]
+		p.hashes[r] = 0
+		if !bytes.Equal(seg[4:], seg[:len(seg)-4]) {
+			p.hashes[r] = segHash(seg)
+		}
+	}
+}
+
+// scanRow hashes every 64-pixel segment of the k-th scanned row of the
+// previous frame and lists the vectors from the probe segments it matches
+// to it (a pool task: it reads the probe table and writes m.hits[k] only).
+func (m *motion) scanRow(e *Encoder, k int) {
+	y, x0, x1 := m.scanY0+k*scanStep, m.scanX0, m.scanX1
+	hits := m.hits[k][:0]
+	w4 := e.width * 4
+	row := e.prev[y*w4 : y*w4+w4]
+	h := segHash(row[x0*4:])
+	for x := x0; ; x++ {
+		if h != 0 {
+			s := probeSlot(h)
+			for m.gens[s] == m.gen {
+				if m.keys[s] == h {
+					w := m.where[s]
+					hits = append(hits, vec{int32(x) - int32(w>>16), int32(y) - int32(w&0xFFFF)})
+					break
+				}
+				s = (s + 1) & (1<<probeBits - 1)
+			}
+		}
+		if x+TileSize >= x1 {
+			break
+		}
+		out := uint64(binary.LittleEndian.Uint32(row[x*4:]) & mask24)
+		in := uint64(binary.LittleEndian.Uint32(row[(x+TileSize)*4:]) & mask24)
+		h = h*hashBase - out*hashBase64 + in
+	}
+	m.hits[k] = hits
 }
 
 func (m *motion) addVote(v vec) {

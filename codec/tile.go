@@ -115,6 +115,10 @@ func (e *Encoder) task(w, t int) {
 		e.chooseRow(t)
 	case phaseKeyCopy:
 		e.keepTileRow(t)
+	case phaseVote:
+		e.motion.scanRow(e, t)
+	case phaseProbe:
+		e.motion.hashProbe(e, t)
 	case phaseUpdate:
 		c := &e.chunks[t]
 		for i := c.first; i < c.end; i++ {
