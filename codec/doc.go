@@ -24,9 +24,10 @@
 // GOOS=js GOARCH=wasm, because the browser viewer decodes with it.
 // internal/layering enforces this.
 //
-// The assembly (jpeg_amd64.s) computes exactly what the Go code computes,
-// which every other platform runs, and which the build tag purego selects
-// on amd64 too; tests compare the two on every build with AVX2.
+// The assembly (jpeg_amd64.s for the encoder, jpeg_decode_amd64.s for the
+// decoder) computes exactly what the Go code computes, which every other
+// platform runs (the browser viewer too), and which the build tag purego
+// selects on amd64; tests compare the two on every build with AVX2.
 //
 // An Encoder or a Decoder is not safe for concurrent use (except
 // [Encoder.SetQuality]); use one per stream. An Encoder runs worker

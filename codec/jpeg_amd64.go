@@ -4,9 +4,9 @@ package codec
 
 import "golang.org/x/sys/cpu"
 
-// useAVX2 selects the assembly versions of the JPEG encoder's colour
-// conversion and forward DCT, which compute exactly what the Go versions
-// do, eight lanes at a time. A variable, so that tests can compare both.
+// useAVX2 selects the assembly of the JPEG encoder (jpeg_amd64.s) and
+// decoder (jpeg_decode_amd64.s), which computes exactly what the Go code
+// does, eight lanes at a time. A variable, so that tests can compare both.
 var useAVX2 = cpu.X86.HasAVX2
 
 // convertRowsAVX2 is convertRows for rows pr*2 and pr*2+1 of the n MCUs

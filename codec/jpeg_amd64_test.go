@@ -15,20 +15,6 @@ import (
 // The assembly must compute exactly what the Go code computes: these tests
 // run both on the same input and compare every output.
 
-func skipNoAVX2(tb testing.TB) {
-	tb.Helper()
-	if !useAVX2 {
-		tb.Skip("this CPU has no AVX2: the encoder runs the Go code only")
-	}
-}
-
-// withGo runs f with the Go code (no assembly).
-func withGo(f func()) {
-	defer func(v bool) { useAVX2 = v }(useAVX2)
-	useAVX2 = false
-	f()
-}
-
 // Samples as convertRows makes them: level-shifted luma, or chroma, of
 // jpegFrac fraction bits.
 const sampleMin, sampleMax = -128 << jpegFrac, 127 << jpegFrac
@@ -46,7 +32,7 @@ func fdctBoth(t *testing.T, e *jpegEncoder, b *[64]int32, tab int) {
 }
 
 func TestFDCTAVX2(t *testing.T) {
-	skipNoAVX2(t)
+	requireAsm(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	var e jpegEncoder
 	for _, q := range []int{1, 10, 40, 75, 85, 95, 100} {
@@ -122,7 +108,7 @@ func randomRows(rng *rand.Rand, w int) (r0, r1 []byte) {
 }
 
 func TestConvertRowsAVX2(t *testing.T) {
-	skipNoAVX2(t)
+	requireAsm(t)
 	rng := rand.New(rand.NewPCG(3, 4))
 	var a, b jpegEncoder
 	for _, f := range []PixelFormat{BGRA, RGBA} {
@@ -163,7 +149,7 @@ func TestConvertRowsAVX2(t *testing.T) {
 // at the right and bottom edges, with and without the assembly: the scans
 // must be the same bytes.
 func TestJPEGEncodeAVX2(t *testing.T) {
-	skipNoAVX2(t)
+	requireAsm(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	pics := []*frame{toFrame(photo(256, 128, 9), BGRA), toFrame(photo(256, 128, 10), RGBA)}
 	noise := newFrame(256, 128, BGRA, 3)
@@ -180,7 +166,7 @@ func TestJPEGEncodeAVX2(t *testing.T) {
 				px := fr.Pix[y*fr.Stride+x*4:]
 				got := enc.appendJPEG(nil, px, fr.Stride, w, h, fr.Format, q)
 				var want []byte
-				withGo(func() { want = enc.appendJPEG(nil, px, fr.Stride, w, h, fr.Format, q) })
+				withoutAsm(func() { want = enc.appendJPEG(nil, px, fr.Stride, w, h, fr.Format, q) })
 				if !bytes.Equal(got, want) {
 					t.Fatalf("%v %dx%d at quality %d: the scans differ (%d bytes with AVX2, %d without)", fr.Format, w, h, q, len(got), len(want))
 				}
@@ -192,7 +178,7 @@ func TestJPEGEncodeAVX2(t *testing.T) {
 // FuzzFDCTAVX2 compares the two transforms on any block of samples (two
 // bytes each, folded into the samples' range) at any quality.
 func FuzzFDCTAVX2(f *testing.F) {
-	skipNoAVX2(f)
+	requireAsm(f)
 	f.Add(uint8(85), false, make([]byte, 128))
 	f.Add(uint8(1), true, bytes.Repeat([]byte{0xFF, 0x7F, 0, 0x80}, 32))
 	f.Fuzz(func(t *testing.T, q uint8, chroma bool, data []byte) {
@@ -220,7 +206,7 @@ func BenchmarkJPEGEncodeAsm(b *testing.B) {
 	for _, asm := range []bool{false, true} {
 		b.Run(fmt.Sprintf("avx2=%v", asm), func(b *testing.B) {
 			if asm {
-				skipNoAVX2(b)
+				requireAsm(b)
 			}
 			defer func(v bool) { useAVX2 = v }(useAVX2)
 			useAVX2 = asm
