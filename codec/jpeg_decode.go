@@ -403,6 +403,21 @@ func (d *jpegDecoder) block(plane *[64]uint8, t int, prevDC int) (int, error) {
 	return dc, nil
 }
 
+// idctShape returns which transforms idctBlock applies to the columns
+// (bits 0-1) and to the rows (bits 2-3): 0 idct2, 1 idct4, 2 idct8.
+func idctShape(rows, cols uint) uint {
+	kind := func(mask uint) uint {
+		switch {
+		case mask <= 0x3:
+			return 0
+		case mask <= 0xF:
+			return 1
+		}
+		return 2
+	}
+	return kind(rows) | kind(cols)<<2
+}
+
 // fillBlock sets every row of plane to row.
 func fillBlock(plane *[64]uint8, row uint64) {
 	binary.LittleEndian.PutUint64(plane[0:], row)

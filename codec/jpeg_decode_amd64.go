@@ -16,21 +16,6 @@ func idctAVX2(coef *[64]int, plane *[64]uint8, shape uint) bool
 //go:noescape
 func putMCUAVX2(out *byte, stride int, y *[256]uint8, c *[128]uint8)
 
-// idctShape returns which transforms idctBlock applies to the columns
-// (bits 0-1) and to the rows (bits 2-3): 0 idct2, 1 idct4, 2 idct8.
-func idctShape(rows, cols uint) uint {
-	kind := func(mask uint) uint {
-		switch {
-		case mask <= 0x3:
-			return 0
-		case mask <= 0xF:
-			return 1
-		}
-		return 2
-	}
-	return kind(rows) | kind(cols)<<2
-}
-
 // idctAsm is idctBlock in assembly; false if it was not done.
 func (d *jpegDecoder) idctAsm(plane *[64]uint8, rows, cols uint) bool {
 	return useAVX2 && idctAVX2(&d.coef, plane, idctShape(rows, cols))

@@ -122,7 +122,7 @@ func TestIDCTAsmShapes(t *testing.T) {
 	requireAsm(t)
 	rng := rand.New(rand.NewPCG(7, 8))
 	var d jpegDecoder
-	kinds := map[[2]int]int{}
+	kinds := map[uint]int{}
 	for _, q := range []int{1, 5, 10, 25, 40, 50, 75, 85, 95, 100} {
 		d.setQuality(q)
 		for _, sz := range shapeSizes {
@@ -142,27 +142,12 @@ func TestIDCTAsmShapes(t *testing.T) {
 					require.True(t, ok, "declined a block of coefficients within %d: %v", asmTrust, d.coef)
 				}
 				if ok {
-					kinds[transforms(rows, cols)]++
+					kinds[idctShape(rows, cols)]++
 				}
 			}
 		}
 	}
 	require.Len(t, kinds, 9, "transform combinations the assembly did: %v", kinds)
-}
-
-// transforms returns which one-dimensional transforms idctBlock applies
-// to the columns and to the rows: 0 idct2, 1 idct4, 2 idct8.
-func transforms(rows, cols uint) [2]int {
-	kind := func(mask uint) int {
-		switch {
-		case mask <= 0x3:
-			return 0
-		case mask <= 0xF:
-			return 1
-		}
-		return 2
-	}
-	return [2]int{kind(rows), kind(cols)}
 }
 
 // TestIDCTAsmExtremes compares the two at the edges: the largest legal
