@@ -30,6 +30,11 @@ const (
 	// segment hashes: a polynomial over the 24-bit colours, rolled one pixel
 	// at a time over the previous frame.
 	hashBase = 0x100000001B3
+	// Below these, the probe tiles are hashed and the scan positions
+	// matched on the calling goroutine: waking a worker costs more than
+	// the small changes of typing.
+	inlineProbes = 32    // tiles, about 25 µs of hashing
+	inlineScan   = 16384 // positions of the scan, about 60 µs
 )
 
 // hashPow are hashBase^0..4 (modulo 2^64, as all the hash arithmetic).
@@ -236,8 +241,14 @@ func (m *motion) vote(e *Encoder, changed, x0, y0, x1, y1 int) {
 		}
 		m.probes = append(m.probes, probeTile{index: int32(i)})
 	}
-	e.phase = phaseProbe
-	e.pool.run(len(m.probes))
+	if len(m.probes) > inlineProbes {
+		e.phase = phaseProbe
+		e.pool.run(len(m.probes))
+	} else {
+		for j := range m.probes {
+			m.hashProbe(e, j)
+		}
+	}
 	entries := 0
 	for _, p := range m.probes {
 		for r, h := range p.hashes {
@@ -275,8 +286,14 @@ func (m *motion) vote(e *Encoder, changed, x0, y0, x1, y1 int) {
 	if len(m.hits) < rows {
 		m.hits = append(m.hits, make([][]vec, rows-len(m.hits))...)
 	}
-	e.phase = phaseVote
-	e.pool.run(rows)
+	if rows*(x1-x0) > inlineScan {
+		e.phase = phaseVote
+		e.pool.run(rows)
+	} else {
+		for k := range rows {
+			m.scanRow(e, k)
+		}
+	}
 	for _, hits := range m.hits[:rows] {
 		for _, v := range hits {
 			m.addVote(v)
