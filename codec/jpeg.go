@@ -226,12 +226,7 @@ type jpegEncoder struct {
 	quality int
 	qz      [2][64]uint8  // quantisation tables, zig-zag order
 	recip   [2][64]uint32 // 2^quantBits / step of the scaled DCT output, fdct's order
-	// A DCT output v quantises to non-zero iff uint(v + thr[n].off) >=
-	// thr[n].lim: |v| >= T is v+T-1 outside 0..2T-2. fdct's order.
-	thr [2][64]quantThreshold
-	// thr's offsets and limits apart, for the assembly (jpeg_amd64.go).
-	thrOff [2][64]int32
-	thrLim [2][64]uint32
+	thr     [2]quantThresholds
 
 	mcu  [TileSize / 16][6][64]int32 // one MCU row: four Y blocks, Cb, Cr, each row-major
 	tmp  [64]int32                   // fdct's first pass
@@ -261,16 +256,17 @@ func (e *jpegEncoder) setQuality(q int) {
 				bias = dcBias
 			}
 			thr := ((1 << quantBits) - bias + r - 1) / r
-			e.thr[t][p] = quantThreshold{off: int32(thr - 1), lim: uint32(2*thr - 1)}
-			e.thrOff[t][p], e.thrLim[t][p] = e.thr[t][p].off, e.thr[t][p].lim
+			e.thr[t].off[p], e.thr[t].lim[p] = int32(thr-1), uint32(2*thr-1)
 		}
 	}
 }
 
-// quantThreshold tells the DCT which outputs quantise to zero.
-type quantThreshold struct {
-	off int32
-	lim uint32
+// quantThresholds tell the DCT which outputs quantise to zero: output n
+// does iff uint32(v + off[n]) < lim[n] (|v| >= T is v+T-1 outside
+// 0..2T-2). fdct's order; apart, as the assembly loads them.
+type quantThresholds struct {
+	off [64]int32
+	lim [64]uint32
 }
 
 // fdct leaves the coefficients transposed: (u, v), natural index v*8+u, at
@@ -487,12 +483,12 @@ func appendStuffedSlow(out []byte, w uint32) []byte {
 // leaves d transposed. fdct returns the mask, in d's order, of the outputs
 // that quantise to non-zero by thr: testing them while they are in
 // registers is cheaper than quantising all.
-func fdct(d, tmp *[64]int32, thr *[64]quantThreshold) (mask uint64) {
+func fdct(d, tmp *[64]int32, thr *quantThresholds) (mask uint64) {
 	for i := range 8 {
 		fdct8((*[8]int32)(d[i*8:]), (*[57]int32)(tmp[i:]))
 	}
 	for i := range 8 {
-		mask |= fdct8q((*[8]int32)(tmp[i*8:]), (*[8]int32)(d[i*8:]), (*[8]quantThreshold)(thr[i*8:])) << (i * 8 & 63)
+		mask |= fdct8q((*[8]int32)(tmp[i*8:]), (*[8]int32)(d[i*8:]), (*[8]int32)(thr.off[i*8:]), (*[8]uint32)(thr.lim[i*8:])) << (i * 8 & 63)
 	}
 	return mask
 }
@@ -518,8 +514,8 @@ func fdct8(r *[8]int32, o *[57]int32) {
 }
 
 // fdct8q transforms r into o and returns the bits of the outputs that
-// quantise to non-zero by th.
-func fdct8q(r, o *[8]int32, th *[8]quantThreshold) uint64 {
+// quantise to non-zero by off and lim.
+func fdct8q(r, o *[8]int32, off *[8]int32, lim *[8]uint32) uint64 {
 	tmp0, tmp7 := int(r[0])+int(r[7]), int(r[0])-int(r[7])
 	tmp1, tmp6 := int(r[1])+int(r[6]), int(r[1])-int(r[6])
 	tmp2, tmp5 := int(r[2])+int(r[5]), int(r[2])-int(r[5])
@@ -538,14 +534,16 @@ func fdct8q(r, o *[8]int32, th *[8]quantThreshold) uint64 {
 	o5, o3, o1, o7 := z13+z2, z13-z2, z11+z4, z11-z4
 	o[0], o[1], o[2], o[3] = int32(o0), int32(o1), int32(o2), int32(o3)
 	o[4], o[5], o[6], o[7] = int32(o4), int32(o5), int32(o6), int32(o7)
-	return nonZero(o0, th[0]) | nonZero(o1, th[1])<<1 | nonZero(o2, th[2])<<2 | nonZero(o3, th[3])<<3 |
-		nonZero(o4, th[4])<<4 | nonZero(o5, th[5])<<5 | nonZero(o6, th[6])<<6 | nonZero(o7, th[7])<<7
+	return nonZero(o0, off[0], lim[0]) | nonZero(o1, off[1], lim[1])<<1 | nonZero(o2, off[2], lim[2])<<2 |
+		nonZero(o3, off[3], lim[3])<<3 | nonZero(o4, off[4], lim[4])<<4 | nonZero(o5, off[5], lim[5])<<5 |
+		nonZero(o6, off[6], lim[6])<<6 | nonZero(o7, off[7], lim[7])<<7
 }
 
-// nonZero returns 1 if the DCT output v quantises to non-zero by t.
-func nonZero(v int, t quantThreshold) uint64 {
+// nonZero returns 1 if the DCT output v quantises to non-zero by its
+// threshold's off and lim.
+func nonZero(v int, off int32, lim uint32) uint64 {
 	var bit uint64
-	if uint32(int32(v)+t.off) >= t.lim {
+	if uint32(int32(v)+off) >= lim {
 		bit = 1
 	}
 	return bit

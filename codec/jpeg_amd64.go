@@ -30,16 +30,16 @@ func (e *jpegEncoder) convertFast(r0, r1 []byte, n, pr int, rs, bs uint) int {
 	if !useAVX2 || n <= 0 || len(r0) < n*64 || len(r1) < n*64 {
 		return 0
 	}
-	pr &= 7
+	n, pr = min(n, len(e.mcu)), pr&7
 	yo := (pr>>2<<1)*256 + (pr&3)*64
-	convertRowsAVX2(&e.mcu, &r0[0], &r1[0], min(n, len(e.mcu)), yo, pr*32, uint64(rs), uint64(bs))
-	return min(n, len(e.mcu))
+	convertRowsAVX2(&e.mcu, &r0[0], &r1[0], n, yo, pr*32, uint64(rs), uint64(bs))
+	return n
 }
 
 // transform is fdct for table t.
 func (e *jpegEncoder) transform(b *[64]int32, t int) uint64 {
 	if useAVX2 {
-		return fdctAVX2(b, &e.tmp, &e.thrOff[t&1], &e.thrLim[t&1])
+		return fdctAVX2(b, &e.tmp, &e.thr[t&1].off, &e.thr[t&1].lim)
 	}
 	return fdct(b, &e.tmp, &e.thr[t&1])
 }

@@ -25,7 +25,7 @@ func fdctBoth(t *testing.T, e *jpegEncoder, b *[64]int32, tab int) {
 	t.Helper()
 	want, got := *b, *b
 	wantMask := fdct(&want, &e.tmp, &e.thr[tab])
-	gotMask := fdctAVX2(&got, &e.tmp, &e.thrOff[tab], &e.thrLim[tab])
+	gotMask := fdctAVX2(&got, &e.tmp, &e.thr[tab].off, &e.thr[tab].lim)
 	if want != got || wantMask != gotMask {
 		t.Fatalf("fdct of %v (quality %d, table %d):\nGo   %v mask %016x\nAVX2 %v mask %016x", *b, e.quality, tab, want, wantMask, got, gotMask)
 	}
