@@ -24,6 +24,7 @@ const (
 	scanStep      = 16 // rows of the previous frame scanned: every 16th
 	maxProbeTiles = 128
 	probeBits     = 13 // table of 8192 slots for 4096 segments
+	filterBits    = 16 // the table's filter: 65536 bits, 6% of them set when full
 	maxCandidates = 4
 	voteBits      = 10
 	minVotes      = 1
@@ -70,6 +71,10 @@ type motion struct {
 	keys  [1 << probeBits]uint64 // segment hash (0: empty in this gen)
 	gens  [1 << probeBits]uint32
 	where [1 << probeBits]uint32 // x<<16 | y of the segment in the current frame
+	// filter has bit probeFilter(h) set for every segment of the table: the
+	// scan looks a position up in the table only when its bit is set,
+	// which for new content (no match) is one position in 16 or fewer.
+	filter [1 << filterBits / 64]uint64
 
 	vgen   uint32
 	vkeys  [1 << voteBits]vec
@@ -214,6 +219,12 @@ func segHash(p []byte) uint64 {
 
 func probeSlot(h uint64) uint32 { return uint32((h * 0x9E3779B97F4A7C15) >> (64 - probeBits)) }
 
+// probeFilter is the filter bit of hash h: the bits of the same product
+// below the slot's.
+func probeFilter(h uint64) uint32 {
+	return uint32((h*0x9E3779B97F4A7C15)>>(64-probeBits-filterBits)) & (1<<filterBits - 1)
+}
+
 // vote builds the table of probe segments of the changed tiles, scans the
 // previous frame inside (x0, y0)-(x1, y1) and adds the vectors with the most
 // matches to the candidates.
@@ -250,6 +261,7 @@ func (m *motion) vote(e *Encoder, changed, x0, y0, x1, y1 int) {
 		}
 	}
 	entries := 0
+	clear(m.filter[:])
 	for _, p := range m.probes {
 		for r, h := range p.hashes {
 			if h == 0 {
@@ -263,6 +275,8 @@ func (m *motion) vote(e *Encoder, changed, x0, y0, x1, y1 int) {
 				continue // the same content twice: keep the first
 			}
 			m.gens[s], m.keys[s], m.where[s] = m.gen, h, uint32(p.x)<<16|uint32(int(p.y)+r)
+			f := probeFilter(h)
+			m.filter[f/64] |= 1 << (f % 64)
 			entries++
 		}
 	}
@@ -345,7 +359,7 @@ func (m *motion) scanRow(e *Encoder, k int) {
 	row := e.prev[y*w4 : y*w4+w4]
 	h := segHash(row[x0*4:])
 	for x := x0; ; x++ {
-		if h != 0 {
+		if f := probeFilter(h); h != 0 && m.filter[f/64]&(1<<(f%64)) != 0 {
 			s := probeSlot(h)
 			for m.gens[s] == m.gen {
 				if m.keys[s] == h {
