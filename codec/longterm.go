@@ -130,9 +130,15 @@ func (e *Encoder) chooseBase(i, limit int, order []int8) {
 	}
 	var best tileMotion
 	found := false
-	if e.residualBound(long, x0, y0, x0, y0, tw, th) < limit {
-		r := e.residual(long, x0, y0, x0, y0, tw, th)
-		if cost := int(r.x1-r.x0) * int(r.y1-r.y0); cost < limit {
+	// L alone must leave at most 3/4 of the area to paint: a region that
+	// almost fills the tile, painted over L, costs as much as the tile
+	// painted in place and can cost more (its palette is no smaller, and
+	// the decoder first copies L's tile). Text that changed at the same
+	// place is rejected after a few rows instead of all 64.
+	most := (limit*3 + 3) / 4
+	if e.residualBound(long, x0, y0, x0, y0, tw, th) < most {
+		r := e.residual(long, x0, y0, x0, y0, tw, th, most)
+		if cost := int(r.x1-r.x0) * int(r.y1-r.y0); cost < most {
 			best, limit, found = r, cost, true
 		}
 	}

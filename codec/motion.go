@@ -432,7 +432,8 @@ func (e *Encoder) chooseRow(ty int) {
 			if score[k] = e.residualBound(e.prev, x0, y0, sx, sy, tw, th); score[k] >= bestCost {
 				continue
 			}
-			r := e.residual(e.prev, x0, y0, sx, sy, tw, th)
+			// The exact area ranks the candidates below: no limit.
+			r := e.residual(e.prev, x0, y0, sx, sy, tw, th, tw*th+1)
 			cost := int(r.x1-r.x0) * int(r.y1-r.y0)
 			score[k] = cost
 			if cost < bestCost {
@@ -671,28 +672,44 @@ func (e *Encoder) residualBound(src []byte, x0, y0, sx, sy, tw, th int) int {
 
 // residual compares the tw x th tile of the image at (x0, y0) with src
 // (prev, or the long-term picture) at (sx, sy) and returns the bounding box
-// of what differs.
-func (e *Encoder) residual(src []byte, x0, y0, sx, sy, tw, th int) tileMotion {
+// of what differs. It finds the box's first and last rows before the rows
+// between, so that it can stop as soon as the box reaches limit pixels: it
+// then returns a box of at least limit pixels, not the exact one.
+func (e *Encoder) residual(src []byte, x0, y0, sx, sy, tw, th, limit int) tileMotion {
 	img := &e.img
 	w4 := e.width * 4
-	var r tileMotion
-	for y := range th {
+	span := func(y int) (int, int, bool) {
 		cur := img.Pix[(y0+y)*img.Stride+x0*4 : (y0+y)*img.Stride+(x0+tw)*4]
 		old := src[(sy+y)*w4+sx*4 : (sy+y)*w4+(sx+tw)*4]
 		if bytes.Equal(cur, old) {
-			continue
+			return 0, 0, false
 		}
-		first, last, ok := diffSpan(cur, old)
-		if !ok {
-			continue
-		}
-		if r.x1 == 0 {
-			r.x0, r.x1, r.y0 = uint8(first), uint8(last+1), uint8(y)
-		} else {
-			r.x0, r.x1 = min(r.x0, uint8(first)), max(r.x1, uint8(last+1))
-		}
-		r.y1 = uint8(y + 1)
+		return diffSpan(cur, old)
 	}
+	var r tileMotion
+	top := 0
+	lo, hi, ok := 0, 0, false
+	for ; !ok && top < th; top++ {
+		lo, hi, ok = span(top)
+	}
+	if !ok {
+		return r
+	}
+	top--
+	bottom := top
+	for y := th - 1; y > top; y-- {
+		if first, last, ok := span(y); ok {
+			lo, hi, bottom = min(lo, first), max(hi, last), y
+			break
+		}
+	}
+	height := bottom - top + 1
+	for y := top + 1; y < bottom && (hi-lo+1)*height < limit; y++ {
+		if first, last, ok := span(y); ok {
+			lo, hi = min(lo, first), max(hi, last)
+		}
+	}
+	r.x0, r.x1, r.y0, r.y1 = uint8(lo), uint8(hi+1), uint8(top), uint8(bottom+1)
 	return r
 }
 
