@@ -528,6 +528,50 @@ func TestPaletteRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPackedIndices checks the packing of palette indices, and putPalette
+// reading them back, against FORMAT.md bit by bit: rows start on a byte
+// boundary, the leftmost pixel in the most significant bits.
+func TestPackedIndices(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	for _, bits := range []int{1, 2, 4, 8} {
+		for w := 1; w <= 64; w++ {
+			h := 1 + rng.IntN(3)
+			n := 1 << bits
+			idx := make([]byte, w*h)
+			for i := range idx {
+				idx[i] = byte(rng.IntN(n))
+			}
+			rowBytes := (w*bits + 7) / 8
+			want := make([]byte, rowBytes*h)
+			for y := range h {
+				for x := range w {
+					bit := x * bits
+					want[y*rowBytes+bit/8] |= idx[y*w+x] << (8 - bits - bit%8)
+				}
+			}
+			got := appendIndices([]byte{0xAA}, idx, w, h, bits)
+			require.Equal(t, want, got[1:], "%d bits, width %d", bits, w)
+
+			data := []byte{byte(n - 1)}
+			for c := range n {
+				data = append(data, byte(c), byte(c*7), byte(c*13))
+			}
+			data = append(data, want...)
+			stride := w*4 + 8
+			out := make([]byte, stride*h)
+			putPalette(out, stride, 1, 0, w, h, n, data)
+			for y := range h {
+				for x := range w {
+					c := idx[y*w+x]
+					require.Equal(t, []byte{c, c * 7, c * 13, 0xFF}, out[y*stride+(1+x)*4:][:4], "%d bits, width %d, pixel %d,%d", bits, w, x, y)
+				}
+				require.Equal(t, make([]byte, 4), out[y*stride:][:4], "%d bits, width %d: left of the region", bits, w)
+				require.Equal(t, make([]byte, 4), out[y*stride+(1+w)*4:][:4], "%d bits, width %d: right of the region", bits, w)
+			}
+		}
+	}
+}
+
 // TestIndicesBelow checks the validation of packed palette indices against
 // the obvious loop, padding bits included.
 func TestIndicesBelow(t *testing.T) {

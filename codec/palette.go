@@ -221,33 +221,58 @@ func appendIndices(dst []byte, idx []byte, w, h, bits int) []byte {
 		}
 	case 2:
 		for y := range h {
-			o, in := out[y*rowBytes:(y+1)*rowBytes], idx[y*w:(y+1)*w]
-			for i := range o {
-				var b byte
-				for j := range 4 {
-					b <<= 2
-					if x := i*4 + j; x < len(in) {
-						b |= in[x]
-					}
-				}
-				o[i] = b
-			}
+			pack2(out[y*rowBytes:(y+1)*rowBytes], idx[y*w:(y+1)*w])
 		}
 	case 4:
 		for y := range h {
-			o, in := out[y*rowBytes:(y+1)*rowBytes], idx[y*w:(y+1)*w]
-			x := 0
-			for i := range o {
-				b := in[x] << 4
-				if x+1 < len(in) {
-					b |= in[x+1]
-				}
-				o[i] = b
-				x += 2
-			}
+			pack4(out[y*rowBytes:(y+1)*rowBytes], idx[y*w:(y+1)*w])
 		}
 	}
 	return dst
+}
+
+// pack2 packs bytes of 0..3 four to a byte, eight per step: in each
+// little-endian half word, the multiplication moves byte j's two bits to bits
+// 30-2j..31-2j, where no other product lands.
+func pack2(out, in []byte) {
+	i := 0
+	for ; i+8 <= len(in); i += 8 {
+		v := binary.LittleEndian.Uint64(in[i:])
+		lo, hi := v&0xFFFFFFFF, v>>32
+		const m = 1<<30 | 1<<20 | 1<<10 | 1
+		out[i/4], out[i/4+1] = byte(lo*m>>24), byte(hi*m>>24)
+	}
+	for ; i < len(in); i += 4 {
+		var b byte
+		for j := range 4 {
+			b <<= 2
+			if i+j < len(in) {
+				b |= in[i+j]
+			}
+		}
+		out[i/4] = b
+	}
+}
+
+// pack4 packs bytes of 0..15 two to a byte, eight per step: each 16-bit lane
+// of the word becomes its low byte shifted up by 4 or-ed with its high
+// byte, and the four lanes' low bytes are then gathered.
+func pack4(out, in []byte) {
+	i := 0
+	for ; i+8 <= len(in); i += 8 {
+		v := binary.LittleEndian.Uint64(in[i:])
+		t := (v&0x00FF00FF00FF00FF)<<4 | (v>>8)&0x00FF00FF00FF00FF
+		t = (t | t>>8) & 0x0000FFFF0000FFFF
+		t |= t >> 16
+		binary.LittleEndian.PutUint32(out[i/2:], uint32(t))
+	}
+	for ; i < len(in); i += 2 {
+		b := in[i] << 4
+		if i+1 < len(in) {
+			b |= in[i+1]
+		}
+		out[i/2] = b
+	}
 }
 
 // pack1 packs 0/1 bytes into bits, eight per step: the multiplication moves

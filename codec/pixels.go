@@ -125,12 +125,28 @@ func putPalette(pix []byte, stride, x0, y0, w, h, n int, data []byte) {
 				}
 			}
 		case 2:
-			for x := range w {
+			x := 0
+			for _, b := range row[:w/4] {
+				o := out[x*4 : x*4+16]
+				binary.LittleEndian.PutUint32(o[0:], pal[b>>6])
+				binary.LittleEndian.PutUint32(o[4:], pal[b>>4&3])
+				binary.LittleEndian.PutUint32(o[8:], pal[b>>2&3])
+				binary.LittleEndian.PutUint32(o[12:], pal[b&3])
+				x += 4
+			}
+			for ; x < w; x++ {
 				binary.LittleEndian.PutUint32(out[x*4:], pal[row[x>>2]>>(6-2*(x&3))&3])
 			}
 		case 4:
-			for x := range w {
-				binary.LittleEndian.PutUint32(out[x*4:], pal[row[x>>1]>>(4-4*(x&1))&15])
+			x := 0
+			for _, b := range row[:w/2] {
+				o := out[x*4 : x*4+8]
+				binary.LittleEndian.PutUint32(o[0:], pal[b>>4])
+				binary.LittleEndian.PutUint32(o[4:], pal[b&15])
+				x += 2
+			}
+			if x < w {
+				binary.LittleEndian.PutUint32(out[x*4:], pal[row[x>>1]>>4])
 			}
 		case 8:
 			for x, v := range row[:w] {
