@@ -55,7 +55,7 @@ func runLines(t *testing.T, args ...string) (run map[string]any, probes []probeR
 // may be slow.
 func TestRunSyntheticAllPhases(t *testing.T) {
 	run, probes, phases, ms := runLines(t, "--synthetic", "--size", "320x180", "--phase", "700ms", "--settle", "350ms",
-		"--probe", "700ms", "--probe-message", "65536")
+		"--probe", "700ms", "--probe-message", "65536", "--frames")
 	assert.Equal(t, "synthetic canvas", run["screen"])
 	require.Len(t, probes, 3)
 	assert.Equal(t, [3]string{probeOurs, probeUnbatched, probePion}, [3]string{probes[0].Settings, probes[1].Settings, probes[2].Settings})
@@ -90,6 +90,13 @@ func TestRunSyntheticAllPhases(t *testing.T) {
 			assert.Positive(t, *p.LatencyMedianMs, p.Phase)
 			assert.GreaterOrEqual(t, *p.LatencyP99Ms, *p.LatencyMedianMs, p.Phase)
 			assert.Positive(t, p.MbitPerSec, p.Phase)
+			// --frames: every applied update, each latency split whole.
+			require.Len(t, p.Frames, p.Updates, p.Phase)
+			for _, u := range p.Frames {
+				assert.Positive(t, u.Bytes, p.Phase)
+				assert.GreaterOrEqual(t, u.AtMs, 0.0, p.Phase)
+				assert.InDelta(t, u.LatencyMs, u.EncodeMs+u.DecodeMs+u.RestMs, 1e-6, p.Phase)
+			}
 		case phaseInput:
 			assert.Positive(t, p.InputSent)
 			assert.Zero(t, p.InputLost, "every move reached the host")

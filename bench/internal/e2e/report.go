@@ -67,6 +67,42 @@ type phaseResult struct {
 	Exact        bool     `json:"exact"`                  // the viewer's picture became the screen's exactly
 	ExactAfterMs *float64 `json:"exactAfterMs,omitempty"` // how long after the phase's end
 	NotExact     string   `json:"notExact,omitempty"`     // why not, when not exact
+	// Frames is every update of the phase, in the order applied (--frames).
+	Frames []updateRow `json:"frames,omitempty"`
+}
+
+// updateRow is one update the viewer applied (--frames): when the host
+// captured it, after the phase's first capture; its size; its latency and
+// where that went. Rest is the latency less encoding and decoding: the
+// wait for the link, sending, carrying, reassembling and applying.
+type updateRow struct {
+	AtMs       float64 `json:"atMs"`
+	Bytes      int     `json:"bytes"`
+	Key        bool    `json:"key,omitempty"`
+	Superseded uint32  `json:"superseded,omitempty"`
+	LatencyMs  float64 `json:"latencyMs"`
+	EncodeMs   float64 `json:"encodeMs"`
+	DecodeMs   float64 `json:"decodeMs"`
+	RestMs     float64 `json:"restMs"`
+}
+
+// updateRows turns a phase's frame records into rows.
+func updateRows(frames []frameRec) []updateRow {
+	if len(frames) == 0 {
+		return nil
+	}
+	first := frames[0].Captured
+	for _, f := range frames {
+		first = min(first, f.Captured)
+	}
+	rows := make([]updateRow, len(frames))
+	for i, f := range frames {
+		lat := f.Applied - f.Captured
+		rows[i] = updateRow{AtMs: float64(f.Captured-first) / 1e6, Bytes: f.Bytes, Key: f.Key, Superseded: f.Superseded,
+			LatencyMs: float64(lat) / 1e6, EncodeMs: float64(f.Encode) / 1e6, DecodeMs: float64(f.Decode) / 1e6,
+			RestMs: float64(lat-f.Encode-f.Decode) / 1e6}
+	}
+	return rows
 }
 
 // measure is one goal of issue 4 and what the run measured for it: one
@@ -443,5 +479,32 @@ func writeTable(w io.Writer, info runInfo, probes []probeResult, results []phase
 			fmtF(r.EncodeMedianMs, "%.2f"), fmtF(r.DecodeMedianMs, "%.2f"), formatBytes(r.MaxBytes), r.MbitPerSec, r.Superseded, fmtF(r.InputMedianMs, "%.3f"), fmtF(r.InputP99Ms, "%.3f"),
 			fmtF(r.HostCPU, "%.1f"), fmtF(r.ViewerCPU, "%.1f"), r.RTTMs, quality, exact)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return writeUpdates(w, results)
+}
+
+// writeUpdates lists the updates of the phases that have them (--frames),
+// a table per phase.
+func writeUpdates(w io.Writer, results []phaseResult) error {
+	for _, r := range results {
+		if len(r.Frames) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nupdates of %s over %s (rest: latency less encoding and decoding)\n", r.Phase, r.Path)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "captured at ms\tbytes\tkey\tsuperseded\tlatency ms\tencode ms\tdecode ms\trest ms\t")
+		for _, u := range r.Frames {
+			key := "-"
+			if u.Key {
+				key = "key"
+			}
+			fmt.Fprintf(tw, "%.1f\t%d\t%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t\n", u.AtMs, u.Bytes, key, u.Superseded, u.LatencyMs, u.EncodeMs, u.DecodeMs, u.RestMs)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -56,6 +56,11 @@ func TestSummarize(t *testing.T) {
 	assert.Equal(t, 70, *r.Quality)
 	assert.Equal(t, 2.0, r.RTTMs)
 
+	rows := updateRows(vr.Frames)
+	require.Len(t, rows, 10)
+	assert.Equal(t, updateRow{AtMs: 300, Bytes: 1003, Superseded: 1, LatencyMs: 4, EncodeMs: 3, DecodeMs: 0.5, RestMs: 0.5}, rows[3])
+	assert.Nil(t, updateRows(nil))
+
 	shared := summarize(phaseIdle, pathImpaired, time.Second, 0, viewerReport{CPU: ptr(1.0)}, hostReport{CPU: ptr(1.0)}, true)
 	assert.Nil(t, shared.ViewerCPU, "one process: one CPU figure")
 	assert.Nil(t, shared.LatencyMedianMs, "no updates, no latency")
@@ -218,6 +223,8 @@ func TestWriteTableAndJSON(t *testing.T) {
 	results := []phaseResult{
 		{Kind: "phase", Phase: phaseTyping, Path: pathLoopback, Updates: 3, LatencyMedianMs: ptr(1.0), LatencyP99Ms: ptr(2.0), Exact: true, ExactAfterMs: ptr(150.0)},
 		{Kind: "phase", Phase: phaseIdle, Path: pathLoopback, HostCPU: ptr(1.0), NotExact: "7 pixels differ"},
+		{Kind: "phase", Phase: phaseFull, Path: pathLoopback, Updates: 1, Exact: true,
+			Frames: []updateRow{{AtMs: 0, Bytes: 191393, Key: true, LatencyMs: 18.93, EncodeMs: 9.37, DecodeMs: 5.35, RestMs: 4.21}}},
 	}
 	probes := []probeResult{
 		summarizeProbe(probeOurs, 256<<10, 4<<20, probeSide{Bytes: 3 << 20, Seconds: 1, CPU: ptr(90.0)},
@@ -230,7 +237,7 @@ func TestWriteTableAndJSON(t *testing.T) {
 	out := table.String()
 	for _, want := range []string{"synthetic canvas 64x64", "note: a note", "small change (typing): capture to applied",
 		"idle screen: host CPU", "NO: 7 pixels differ", "after 150 ms", "data-channel throughput", "pion-defaults",
-		"230.7", "90.0", "70.0", "17"} {
+		"230.7", "90.0", "70.0", "17", "updates of full over loopback", "191393", "18.93", "9.37", "5.35", "4.21"} {
 		assert.Contains(t, out, want)
 	}
 
@@ -244,5 +251,7 @@ func TestWriteTableAndJSON(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(l), &m))
 		kinds[m["kind"].(string)]++
 	}
-	assert.Equal(t, map[string]int{"run": 1, "probe": 2, "phase": 2, "measure": len(ms)}, kinds)
+	assert.Equal(t, map[string]int{"run": 1, "probe": 2, "phase": 3, "measure": len(ms)}, kinds)
+	assert.Contains(t, js.String(), `"frames":[{"atMs":0,"bytes":191393,"key":true,"latencyMs":18.93`)
+	assert.NotContains(t, lines[1+len(probes)], `"frames"`, "no --frames, no list")
 }

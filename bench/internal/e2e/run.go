@@ -41,12 +41,14 @@ type config struct {
 	probeMessage  int
 	probeBuffered int
 	profileDir    string
+	// frames lists every update of every phase after the summary.
+	frames bool
 }
 
 const usageText = `usage: bench e2e [--synthetic] [--size WxH] [--phase D] [--phases LIST]
                  [--settle D] [--fps N] [--impair SPEC] [--json] [--timeout D]
                  [--probe D] [--probe-message N] [--probe-buffered N]
-                 [--cpuprofile DIR]
+                 [--cpuprofile DIR] [--frames]
 
 Runs a deskhand host and viewer on this machine over WebRTC, drives the
 screen through phases (typing, scroll, full, throughput, input, idle) and
@@ -143,6 +145,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.probeMessage, "probe-message", rdp.MaxMessageSize, fmt.Sprintf("the probe's message size in bytes (1024..%d; default: rdp's screen fragment)", maxProbeMessage))
 	fs.IntVar(&cfg.probeBuffered, "probe-buffered", defaultProbeBuffered, fmt.Sprintf("the probe sender's high-water mark: it sends while at most this many bytes are queued, and resumes once the queue is below half (%d..%d; default: rdp's WithMaxBuffered)", minProbeBuffered, maxProbeBuffered))
 	fs.StringVar(&cfg.profileDir, "cpuprofile", "", "write CPU profiles (pprof) of the children into this folder: host.pprof and viewer.pprof for the session, probe-*.pprof for the probe")
+	fs.BoolVar(&cfg.frames, "frames", false, "also list every update of every phase: when it was captured, its size, its capture-to-applied latency and where that went (encoding, decoding, the rest)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -381,6 +384,9 @@ func runPhases(ctx context.Context, cfg config, s session, phases []string, prog
 			}
 		}
 		r := summarize(ph, s.path, wall, changes, vr, hr, s.sharedProcess)
+		if cfg.frames {
+			r.Frames = updateRows(vr.Frames)
+		}
 		r.Exact = e.exact
 		if e.exact {
 			r.ExactAfterMs = ptr(ms(e.took))
