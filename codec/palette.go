@@ -243,14 +243,7 @@ func pack2(out, in []byte) {
 		out[i/4], out[i/4+1] = byte(lo*m>>24), byte(hi*m>>24)
 	}
 	for ; i < len(in); i += 4 {
-		var b byte
-		for j := range 4 {
-			b <<= 2
-			if i+j < len(in) {
-				b |= in[i+j]
-			}
-		}
-		out[i/4] = b
+		out[i/4] = packByte(in[i:], 2)
 	}
 }
 
@@ -267,11 +260,7 @@ func pack4(out, in []byte) {
 		binary.LittleEndian.PutUint32(out[i/2:], uint32(t))
 	}
 	for ; i < len(in); i += 2 {
-		b := in[i] << 4
-		if i+1 < len(in) {
-			b |= in[i+1]
-		}
-		out[i/2] = b
+		out[i/2] = packByte(in[i:], 4)
 	}
 }
 
@@ -284,13 +273,20 @@ func pack1(out, in []byte) {
 		out[i/8] = byte((binary.LittleEndian.Uint64(in[i:]) * 0x8040201008040201) >> 56)
 	}
 	if i < len(in) {
-		var b byte
-		for j := range 8 {
-			b <<= 1
-			if i+j < len(in) {
-				b |= in[i+j]
-			}
-		}
-		out[i/8] = b
+		out[i/8] = packByte(in[i:], 1)
 	}
+}
+
+// packByte packs the first 8/bits indices of in (fewer at the end of a row)
+// into one byte, the first in the most significant bits, 0 bits after the
+// last.
+func packByte(in []byte, bits int) byte {
+	var b byte
+	for j := range 8 / bits {
+		b <<= bits
+		if j < len(in) {
+			b |= in[j]
+		}
+	}
+	return b
 }
