@@ -478,3 +478,37 @@ func BenchmarkDecodeSmallChange(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeFirstPhoto decodes a photograph that replaces a whole
+// screen, with a decoder that has seen no JPEG before (the first photograph
+// after connecting): what the decoder's scratch costs to grow.
+func BenchmarkDecodeFirstPhoto(b *testing.B) {
+	photos := benchPhotos()
+	enc := newBenchEncoder(b, WithQuality(DefaultQuality))
+	key, err := enc.Encode(nil, toFrame(wallpaper(benchW, benchH, 3), BGRA).Image, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	delta, err := enc.Encode(nil, photos[0].Image, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(photos[0].Pix)))
+	for b.Loop() {
+		b.StopTimer()
+		dec, err := NewDecoder()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := dec.Decode(key); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := dec.Decode(delta); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		dec.Close()
+		b.StartTimer()
+	}
+}

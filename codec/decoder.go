@@ -421,7 +421,7 @@ func (d *Decoder) parseChunk(st *parseState, p, blob []byte, tiles int) error {
 		}
 		if r.copy {
 			r.snapOff = len(d.snap)
-			d.snap = grow(d.snap, r.cw*r.ch*4)
+			d.snap = growUpTo(d.snap, r.cw*r.ch*4, st.h.Width*st.h.Height*4) // one copy per tile at most
 		}
 		d.recs = append(d.recs, r)
 	}
@@ -493,7 +493,10 @@ func (d *Decoder) parseData(st *parseState, r *decRecord, p, blob []byte) ([]byt
 			return nil, nil, fmt.Errorf("%w: bad JPEG length", ErrCorrupt)
 		}
 		r.lossyOff = len(d.lossy)
-		d.lossy = grow(d.lossy, pixels*4)
+		// The JPEG regions of a message cover each pixel at most once:
+		// take room for the whole frame at the first, rather than
+		// copying through doublings on the first photograph.
+		d.lossy = growUpTo(d.lossy, pixels*4, st.h.Width*st.h.Height*4)
 		d.jpegs = append(d.jpegs, jpegJob{off: r.lossyOff, w: r.rw, h: r.rh, quality: int(p[0]), data: blob[:n]})
 		return p[1+k:], blob[n:], nil
 	}
@@ -504,10 +507,13 @@ func (d *Decoder) parseData(st *parseState, r *decRecord, p, blob []byte) ([]byt
 	return p[size:], blob, nil
 }
 
-// grow extends b by n bytes, reusing its capacity.
-func grow(b []byte, n int) []byte {
+// growUpTo extends b by n bytes, for a buffer that never holds more than
+// limit: when it must grow, it takes all of limit at once (the first
+// photograph or scroll then allocates once instead of copying its way up
+// through doublings).
+func growUpTo(b []byte, n, limit int) []byte {
 	if cap(b)-len(b) < n {
-		nb := make([]byte, len(b), 2*cap(b)+n)
+		nb := make([]byte, len(b), max(limit, len(b)+n))
 		copy(nb, b)
 		b = nb
 	}
