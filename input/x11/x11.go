@@ -53,6 +53,7 @@ type Injector struct {
 	busy      chan struct{}
 	closed    atomic.Bool
 	stale     atomic.Bool // the server announced a new keyboard map
+	gone      atomic.Bool // the connection ended: the server went away, or Close
 	loopDone  chan struct{}
 	closeOnce sync.Once
 	closeErr  error
@@ -201,6 +202,7 @@ func (in *Injector) loop() {
 		ev, xerr := in.conn.WaitForEvent()
 		switch {
 		case ev == nil && xerr == nil:
+			in.gone.Store(true)
 			return
 		case xerr != nil:
 			in.log.Debug("x11 input: X error", "err", xerr)
@@ -212,7 +214,8 @@ func (in *Injector) loop() {
 	}
 }
 
-// Inject performs e and returns once the X server has. Invalid events
+// Inject performs e and returns once the X server has; a pointer move
+// returns once its request is written to the server. Invalid events
 // return an error wrapping input.ErrInvalid; events this display cannot
 // perform return input.ErrUnsupportedKey, ErrUnsupportedButton or
 // ErrUnsupportedText and are dropped; a server that stopped answering
@@ -270,11 +273,11 @@ func (in *Injector) run(ctx context.Context, f func() error) error {
 	}
 }
 
-// perform sends e's requests and makes the round trip that proves the
-// server performed them.
+// perform sends e's requests and, except for a pointer move, makes the
+// round trip that proves the server performed them (and every move before).
 func (in *Injector) perform(e input.Event) error {
-	if in.broken != nil {
-		return in.broken
+	if err := in.check(); err != nil {
+		return err
 	}
 	if err := in.refreshKeymap(); err != nil {
 		return err
@@ -282,7 +285,9 @@ func (in *Injector) perform(e input.Event) error {
 	var err error
 	switch e.Kind {
 	case input.MouseMove:
+		// No reply awaited: see the package documentation.
 		in.fake(xproto.MotionNotify, 0, clamp16(e.X+in.ox), clamp16(e.Y+in.oy))
+		return nil
 	case input.MouseButton:
 		err = in.button(e.Button, e.Down)
 	case input.MouseWheel:
@@ -302,6 +307,15 @@ func (in *Injector) perform(e input.Event) error {
 	}
 	in.held.Observe(e)
 	return nil
+}
+
+// check returns the error that ended the connection, if it has ended.
+// Moves make no round trip that would notice it, so it asks the event loop.
+func (in *Injector) check() error {
+	if in.broken == nil && in.gone.Load() {
+		in.broken = fmt.Errorf("%w: %s closed the connection", input.ErrNoDisplay, in.addr.Name)
+	}
+	return in.broken
 }
 
 // sync makes the one round trip of an event: the reply proves the server
@@ -479,7 +493,7 @@ func (in *Injector) close() error {
 // releaseAll releases what is held and empties the spares, in one round
 // trip.
 func (in *Injector) releaseAll() error {
-	if in.broken != nil {
+	if in.check() != nil {
 		if len(in.held.Held()) > 0 {
 			return in.broken
 		}

@@ -146,19 +146,39 @@ func TestPointerLandsWhereAsked(t *testing.T) {
 	in := newInjector(t, srv.Display)
 	for _, p := range [][2]int{{0, 0}, {100, 200}, {1023, 767}, {512, 5}} {
 		inject(t, in, input.Event{Kind: input.MouseMove, X: p[0], Y: p[1]})
-		// No waiting: Inject returns once the server has moved the pointer.
-		got := w.pointer(t)
-		assert.Equal(t, p, [2]int{int(got.RootX), int(got.RootY)})
+		w.pointerReaches(t, p)
 	}
 	// Beyond the screen the server clamps to its edge.
 	inject(t, in, input.Event{Kind: input.MouseMove, X: 65535, Y: 65535})
-	got := w.pointer(t)
-	assert.Equal(t, [2]int{1023, 767}, [2]int{int(got.RootX), int(got.RootY)})
+	w.pointerReaches(t, [2]int{1023, 767})
 
 	shifted := newInjector(t, srv.Display, WithOrigin(300, 40))
 	inject(t, shifted, input.Event{Kind: input.MouseMove, X: 10, Y: 20})
-	got = w.pointer(t)
-	assert.Equal(t, [2]int{310, 60}, [2]int{int(got.RootX), int(got.RootY)})
+	w.pointerReaches(t, [2]int{310, 60})
+
+	// A move makes no round trip, but the key after it does, which proves
+	// the server performed both: no waiting then.
+	inject(t, in, input.Event{Kind: input.MouseMove, X: 7, Y: 9}, key(input.ShiftLeft, true), key(input.ShiftLeft, false))
+	got := w.pointer(t)
+	assert.Equal(t, [2]int{7, 9}, [2]int{int(got.RootX), int(got.RootY)})
+}
+
+// pointerReaches waits until the server has put the pointer at want, root
+// coordinates: another client's moves reach it in their own time.
+func (w *watcher) pointerReaches(t *testing.T, want [2]int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := w.pointer(t)
+		at := [2]int{int(got.RootX), int(got.RootY)}
+		if at == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the pointer is at %v, want %v", at, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func TestButtonsWheelAndKeysReachAWindow(t *testing.T) {
@@ -468,7 +488,15 @@ func TestServerGoesAway(t *testing.T) {
 	require.NoError(t, srv.Close())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err = in.Inject(ctx, input.Event{Kind: input.MouseMove, X: 1, Y: 1})
+	// A move waits for no reply, so the first ones may still be written
+	// before the injector learns that the server went; then moves fail too.
+	for {
+		err = in.Inject(ctx, input.Event{Kind: input.MouseMove, X: 1, Y: 1})
+		if err != nil || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
 	assert.ErrorIs(t, err, input.ErrNoDisplay)
 	err = in.Inject(ctx, input.Event{Kind: input.TextEvent, Text: "abc"})
 	assert.ErrorIs(t, err, input.ErrNoDisplay)
