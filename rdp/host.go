@@ -416,15 +416,18 @@ func (h *Host) captureLoop() {
 }
 
 func (h *Host) inject(ctx context.Context, e input.Event) error {
+	err := h.injectFunc(func() error { return h.inj.Inject(ctx, e) })
 	if e.Kind == input.MouseMove || e.Kind == input.MouseButton {
 		// The loop may be asleep on a still screen, reading the pointer
 		// only a few times a second: wake it once per rest, so the
-		// pointer is followed at the full rate again at once.
+		// pointer is followed at the full rate again at once. After the
+		// event, so that the capture it starts neither delays the event
+		// nor misses it.
 		if !h.pointerMoved.Swap(true) {
 			h.kick()
 		}
 	}
-	return h.injectFunc(func() error { return h.inj.Inject(ctx, e) })
+	return err
 }
 
 // injectFunc runs f alone against the injector.
