@@ -11,7 +11,9 @@
 // and idle (nothing changes). For each phase it reports the updates the
 // viewer applied, the frame rate reached, capture-to-applied latency
 // (FrameInfo.Applied - FrameInfo.Captured: one machine, one clock), the
-// screen data rate, input latency (viewer send to injected), the CPU used
+// screen data rate, input latency (viewer send to the host's injector
+// returning: for input/x11's pointer moves, the request written to the X
+// server), the CPU used
 // by the host and the viewer, and whether the viewer's picture equals the
 // screen exactly once still. The goals of the session layer (issue 4) are
 // evaluated from those numbers.
