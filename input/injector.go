@@ -164,6 +164,14 @@ func (r *Recorder) Close() error {
 
 var _ Injector = (*Recorder)(nil)
 
+// Syncer is implemented by injectors whose Inject may return before the
+// system has performed the event, such as input/x11 for pointer moves. Sync
+// returns once every event injected before it has been performed; hosts
+// call it when a viewer asks to know that (rdp's Viewer.Sync).
+type Syncer interface {
+	Sync(ctx context.Context) error
+}
+
 // SecureAttention is implemented by injectors that can perform the secure
 // attention sequence (Ctrl+Alt+Del) through the system's own path; where
 // keys pressed by software are not enough (Windows' SendSAS). Hosts fall

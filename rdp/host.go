@@ -960,6 +960,13 @@ func (s *hostSession) onInput(ctx context.Context, b []byte) {
 	defer s.inMu.Unlock()
 	if len(b) == 5 && b[0] == inputSync {
 		id := uint32(b[1]) | uint32(b[2])<<8 | uint32(b[3])<<16 | uint32(b[4])<<24
+		// Events before it have returned from Inject; an injector that
+		// returns before the system has performed some says when it has.
+		if sy, ok := s.h.inj.(input.Syncer); ok && !s.grant.ViewOnly {
+			if err := s.h.injectFunc(func() error { return sy.Sync(ctx) }); err != nil {
+				s.h.o.logger.Warn("input not confirmed", "err", err)
+			}
+		}
 		_ = s.control.Send(control{Type: ctlSynced, Sync: id}.marshal())
 		return
 	}

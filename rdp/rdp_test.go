@@ -215,6 +215,48 @@ func TestInputReachesInjector(t *testing.T) {
 	require.Equal(t, sent, rec.Events())
 }
 
+// lazyInjector performs events only when synced, as an injector that
+// returns before the system has performed them would look from outside.
+type lazyInjector struct {
+	mu      sync.Mutex
+	pending []input.Event
+	done    *input.Recorder
+}
+
+func (l *lazyInjector) Inject(_ context.Context, e input.Event) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pending = append(l.pending, e)
+	return nil
+}
+
+func (l *lazyInjector) Sync(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range l.pending {
+		if err := l.done.Inject(ctx, e); err != nil {
+			return err
+		}
+	}
+	l.pending = nil
+	return nil
+}
+
+func (l *lazyInjector) Close() error { return l.done.Close() }
+
+func TestSyncWaitsForTheInjector(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	inj := &lazyInjector{done: input.NewRecorder()}
+	s := connect(t, syn, inj, nil, nil)
+	sent := []input.Event{{Kind: input.MouseMove, X: 10, Y: 20}, {Kind: input.MouseMove, X: 11, Y: 21}}
+	require.NoError(t, s.viewer.Send(sent...))
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	require.NoError(t, s.viewer.Sync(ctx))
+	require.Equal(t, sent, inj.done.Events(), "Viewer.Sync returned before the injector performed the events")
+}
+
 func TestViewOnlyRefusesInput(t *testing.T) {
 	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
 	require.NoError(t, err)

@@ -13,8 +13,10 @@
 // after a move still happens where the pointer was moved. Moves come at the
 // pointer's rate, and a wait for the server to wake up and answer each one
 // (0.3 ms at the median in bench e2e, 0.7 ms at the 99th percentile) held
-// up every event behind it. A move sent just as the server goes away may
-// return nil; the next event returns an error matching input.ErrNoDisplay.
+// up every event behind it. Sync (input.Syncer) makes the round trip when
+// a caller needs to know that the moves were performed; rdp's host calls
+// it for Viewer.Sync. A move sent just as the server goes away may return
+// nil; the next event returns an error matching input.ErrNoDisplay.
 // The keyboard map is read once at New and read again after the server
 // announces a change (MappingNotify), which costs one more round trip on
 // the next event.

@@ -67,7 +67,10 @@ type Injector struct {
 	held    input.HeldKeys
 }
 
-var _ input.Injector = (*Injector)(nil)
+var (
+	_ input.Injector = (*Injector)(nil)
+	_ input.Syncer   = (*Injector)(nil)
+)
 
 // New connects to the display named by WithDisplay and reads its keyboard
 // map. It gives up after 10 seconds; NewContext takes a context instead.
@@ -226,6 +229,30 @@ func (in *Injector) Inject(ctx context.Context, e input.Event) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
+	return in.turn(ctx, func() error {
+		err := in.perform(e)
+		if err != nil {
+			in.log.Debug("x11 input: event dropped", "event", e, "err", err)
+		}
+		return err
+	})
+}
+
+// Sync returns once the server has performed every event injected before
+// it: one round trip, needed only after pointer moves, since every other
+// event makes it already. ctx bounds the wait as for Inject.
+func (in *Injector) Sync(ctx context.Context) error {
+	return in.turn(ctx, func() error {
+		if err := in.check(); err != nil {
+			return err
+		}
+		return in.sync()
+	})
+}
+
+// turn waits for the injector's turn within ctx, then runs f, which talks
+// to the server.
+func (in *Injector) turn(ctx context.Context, f func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -241,13 +268,7 @@ func (in *Injector) Inject(ctx context.Context, e input.Event) error {
 		<-in.busy
 		return input.ErrClosed
 	}
-	return in.run(ctx, func() error {
-		err := in.perform(e)
-		if err != nil {
-			in.log.Debug("x11 input: event dropped", "event", e, "err", err)
-		}
-		return err
-	})
+	return in.run(ctx, f)
 }
 
 // run calls f, which talks to the server, for the holder of busy, and gives

@@ -157,10 +157,19 @@ func TestPointerLandsWhereAsked(t *testing.T) {
 	w.pointerReaches(t, [2]int{310, 60})
 
 	// A move makes no round trip, but the key after it does, which proves
-	// the server performed both: no waiting then.
+	// the server performed both, and so does Sync: no waiting then.
 	inject(t, in, input.Event{Kind: input.MouseMove, X: 7, Y: 9}, key(input.ShiftLeft, true), key(input.ShiftLeft, false))
 	got := w.pointer(t)
 	assert.Equal(t, [2]int{7, 9}, [2]int{int(got.RootX), int(got.RootY)})
+	for i := range 20 {
+		inject(t, in, input.Event{Kind: input.MouseMove, X: 100 + i, Y: 200 - i})
+	}
+	require.NoError(t, in.Sync(context.Background()))
+	got = w.pointer(t)
+	assert.Equal(t, [2]int{119, 181}, [2]int{int(got.RootX), int(got.RootY)})
+
+	require.NoError(t, in.Close())
+	assert.ErrorIs(t, in.Sync(context.Background()), input.ErrClosed)
 }
 
 // pointerReaches waits until the server has put the pointer at want, root
@@ -498,6 +507,7 @@ func TestServerGoesAway(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	assert.ErrorIs(t, err, input.ErrNoDisplay)
+	assert.ErrorIs(t, in.Sync(ctx), input.ErrNoDisplay)
 	err = in.Inject(ctx, input.Event{Kind: input.TextEvent, Text: "abc"})
 	assert.ErrorIs(t, err, input.ErrNoDisplay)
 	// Shift is still held and cannot be released: Close says so.
