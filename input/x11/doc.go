@@ -8,12 +8,12 @@
 // QueryPointer after the XTEST requests), so when it returns the server has
 // performed the event and every event before it; the reply also tells the
 // Caps Lock state that typed text allows for. A pointer move returns once
-// its request is written to the server's socket, as VNC servers and
-// robotgo do: the server performs requests in order, so a click or key
-// after a move still happens where the pointer was moved. Moves come at the
-// pointer's rate, and a wait for the server to wake up and answer each one
-// (0.3 ms at the median in bench e2e, 0.7 ms at the 99th percentile) held
-// up every event behind it. Sync (input.Syncer) makes the round trip when
+// its request is written to the server's socket: the server performs a
+// connection's requests in order, so a click or key after a move still
+// happens where the pointer was moved. Moves come at the pointer's rate,
+// and a wait for the server to wake up and answer each one (0.3 ms at the
+// median in bench e2e, 0.7-1.0 ms at the 99th percentile) held up every
+// event behind it. Sync (input.Syncer) makes the round trip when
 // a caller needs to know that the moves were performed; rdp's host calls
 // it for Viewer.Sync. A move sent just as the server goes away may return
 // nil; the next event returns an error matching input.ErrNoDisplay.
