@@ -44,6 +44,7 @@ func Start(ctx context.Context, width, height int) (*Server, error) {
 	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0",
 		fmt.Sprintf("%dx%dx24", width, height), "-nolisten", "tcp", "-noreset", "+extension", "XTEST")
 	cmd.ExtraFiles = []*os.File{w}
+	setDeathSignal(cmd)
 	if err := cmd.Start(); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("xvfb: start: %w", err)
