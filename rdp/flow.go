@@ -127,6 +127,14 @@ func (f *flow) windowLocked() int {
 	return max(w, minWindow)
 }
 
+// inFlight returns the messages and bytes sent and not yet acknowledged,
+// and the window they are measured against.
+func (f *flow) inFlight() (messages, bytes, window int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.queue), f.queued, f.windowLocked()
+}
+
 // skipped counts a captured frame this viewer could not take.
 func (f *flow) skipped() {
 	f.mu.Lock()

@@ -366,8 +366,11 @@ func (h *Host) captureLoop() {
 		}
 		cur.poll(h, sessions)
 		wanted := false
+		now := time.Now()
 		for _, s := range sessions {
-			wanted = wanted || s.wantsFrame()
+			w := s.wantsFrame()
+			s.noteHeld(!w, now)
+			wanted = wanted || w
 		}
 		if !wanted {
 			// Every viewer's link is full: the frame this tick would have
@@ -463,6 +466,9 @@ type hostSession struct {
 	curBuf  []byte
 	control *webrtc.DataChannel
 	endCh   chan error
+
+	heldSince  time.Time // the capture loop's: since when the link has been full
+	heldWarned bool
 
 	keyReq       atomic.Bool
 	view         atomic.Pointer[image.Rectangle] // the part of the frame this viewer sees; nil or empty: all
@@ -709,6 +715,29 @@ func (s *hostSession) teardown() {
 	s.releaseHeld()
 	if s.pc != nil {
 		_ = s.pc.Close()
+	}
+}
+
+// noteHeld tracks how long this viewer's link has been too full for a
+// frame, and logs a link that does not drain for the heldWarn option's
+// time (a viewer that stopped reading, a stalled transport), and its end.
+// Only the capture loop calls it.
+func (s *hostSession) noteHeld(held bool, now time.Time) {
+	switch {
+	case !held:
+		if s.heldWarned {
+			s.h.o.logger.Info("screen updates to the viewer resumed", "peer", s.peer.ID,
+				"held", now.Sub(s.heldSince).Round(time.Millisecond))
+		}
+		s.heldSince, s.heldWarned = time.Time{}, false
+	case s.heldSince.IsZero():
+		s.heldSince = now
+	case !s.heldWarned && now.Sub(s.heldSince) >= s.h.o.heldWarn:
+		s.heldWarned = true
+		msgs, bytes, window := s.flow.inFlight()
+		s.h.o.logger.Warn("screen updates to the viewer held back: its link has not drained", "peer", s.peer.ID,
+			"held", now.Sub(s.heldSince).Round(time.Millisecond), "unacknowledged_messages", msgs,
+			"unacknowledged_bytes", bytes, "window_bytes", window, "transport_buffered_bytes", s.screen.BufferedAmount())
 	}
 }
 

@@ -56,6 +56,7 @@ type options struct {
 	redial         Redialer
 	resumeWindow   time.Duration
 	stateHook      func(ConnState, error)
+	heldWarn       time.Duration // a viewer's link full this long is logged
 }
 
 func defaultOptions() options {
@@ -68,6 +69,7 @@ func defaultOptions() options {
 		connectTimeout: 30 * time.Second,
 		clipLimit:      defaultClipboardSize,
 		resumeWindow:   defaultResumeWindow,
+		heldWarn:       5 * time.Second,
 	}
 }
 

@@ -1,16 +1,21 @@
 package rdp
 
 import (
+	"bytes"
 	"context"
 	"image"
+	"log/slog"
 	"runtime"
 	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/deskhand/deskhand/capture"
 	"github.com/deskhand/deskhand/input"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -145,7 +150,8 @@ func TestViewerFPSCap(t *testing.T) {
 func TestSlowViewerDoesNotDelayFastOne(t *testing.T) {
 	syn, err := capture.NewSynthetic(capture.WithSize(1280, 720))
 	require.NoError(t, err)
-	s := connect(t, syn, nil, nil, nil)
+	var logged lockedBuffer
+	s := connect(t, syn, nil, []Option{WithLogger(slog.New(slog.NewTextHandler(&logged, nil))), withHeldWarning(300 * time.Millisecond)}, nil)
 	slow := s.viewer
 	fast := s.join(t)
 	waitUpdates := func(v *Viewer, n int) {
@@ -182,9 +188,14 @@ func TestSlowViewerDoesNotDelayFastOne(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	require.Less(t, int64(after.HeapInuse)-int64(before.HeapInuse), int64(64<<20), "host and viewers did not pile up frames")
+	// The host says which link stopped draining, once, and when it drains
+	// again.
+	require.Eventually(t, func() bool { return strings.Contains(logged.String(), "its link has not drained") }, testTimeout, 10*time.Millisecond)
+	assert.Equal(t, 1, strings.Count(logged.String(), "its link has not drained"), logged.String())
 
 	close(release)
 	waitUpdates(slow, 3)
+	require.Eventually(t, func() bool { return strings.Contains(logged.String(), "screen updates to the viewer resumed") }, testTimeout, 10*time.Millisecond)
 	require.Greater(t, slow.Stats().Updates, slowBase)
 	require.NoError(t, slow.Err())
 	require.NoError(t, fast.Err())
@@ -208,4 +219,28 @@ func TestHostDisconnectsOneViewer(t *testing.T) {
 		require.ErrorIs(t, v.Err(), ErrHostClosed)
 		require.Contains(t, v.Err().Error(), "the technician ended the session")
 	}
+}
+
+// withHeldWarning sets how long a viewer's link must stay full before the
+// host logs it.
+func withHeldWarning(d time.Duration) Option {
+	return func(o *options) error { o.heldWarn = d; return nil }
+}
+
+// lockedBuffer is a bytes.Buffer that several goroutines may write.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
