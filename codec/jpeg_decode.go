@@ -132,6 +132,8 @@ type jpegDecoder struct {
 	acc  uint64 // MSB-aligned bits
 	nacc uint
 	pad  uint // 1 bits appended past the end of data
+
+	_ cacheLinePad // a Decoder keeps one per worker, side by side
 }
 
 var (
