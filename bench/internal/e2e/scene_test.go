@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskhand/deskhand/codec"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -117,5 +118,66 @@ func TestSeqCoding(t *testing.T) {
 		}
 		_, ok := decodeSeq(0, 5, size)
 		assert.False(t, ok, "the edge carries no number")
+	}
+}
+
+// BenchmarkFullPhaseCodec encodes and decodes the full phase's changes in one
+// process, back to back, at the quality of a session on a clear link (85, the
+// top of rdp's ladder): the phase's four pictures in turn (text, a
+// photograph, other text, another photograph), each change timed by the kind
+// of picture it brings. It is the codec's share of the phase's latency
+// without the pauses between changes (bench/README says why e2e's encodings
+// take longer).
+func BenchmarkFullPhaseCodec(b *testing.B) {
+	s := newScene(nil, 1920, 1080, 30)
+	s.makePics()
+	pic := func(i int) codec.Image {
+		return codec.Image{Pix: s.pics[i%len(s.pics)], Stride: 4 * s.w, Width: s.w, Height: s.h, Format: codec.RGBA}
+	}
+	enc, err := codec.NewEncoder(codec.WithQuality(85))
+	require.NoError(b, err)
+	defer enc.Close()
+	dec, err := codec.NewDecoder()
+	require.NoError(b, err)
+	defer dec.Close()
+	// A key frame, then the changes of a few rounds of the four pictures.
+	msgs := make([][]byte, 1+4*len(s.pics))
+	for i := range msgs {
+		msgs[i], err = enc.Encode(nil, pic(i), i == 0)
+		require.NoError(b, err)
+	}
+	next := 0 // the next picture for the encoder; message for the decoder
+	for _, to := range []string{"photo", "text"} {
+		timed := func(i int) bool { return i%2 == 1 == (to == "photo") }
+		b.Run("encode/to-"+to, func(b *testing.B) {
+			var buf []byte
+			for b.Loop() {
+				b.StopTimer()
+				for ; !timed(next); next++ {
+					buf, err = enc.Encode(buf[:0], pic(next), false)
+					require.NoError(b, err)
+				}
+				b.StartTimer()
+				buf, err = enc.Encode(buf[:0], pic(next), false)
+				require.NoError(b, err)
+				next++
+			}
+			b.ReportMetric(float64(len(buf)), "msg-B")
+		})
+		next = 0
+		b.Run("decode/to-"+to, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				for ; next == 0 || !timed(next); next = (next + 1) % len(msgs) {
+					_, err := dec.Decode(msgs[next])
+					require.NoError(b, err)
+				}
+				b.StartTimer()
+				_, err := dec.Decode(msgs[next])
+				require.NoError(b, err)
+				next = (next + 1) % len(msgs)
+			}
+		})
+		next = 0
 	}
 }
