@@ -91,14 +91,19 @@ type ViewerStats struct {
 
 // FrameInfo describes one applied screen update (WithFrameHook).
 type FrameInfo struct {
-	Seq        uint32        // the codec message's sequence number
-	Key        bool          // a key frame
-	Bytes      int           // size of the codec message
-	Captured   time.Time     // when the host captured it, in this machine's clock (offset measured through pings)
-	Applied    time.Time     // when it was applied here
-	Encode     time.Duration // the host's encoding time
-	Decode     time.Duration // our decoding time
-	Superseded uint32        // frames the host skipped for us just before this one
+	Seq      uint32    // the codec message's sequence number
+	Key      bool      // a key frame
+	Bytes    int       // size of the codec message
+	Captured time.Time // when the host captured it, in this machine's clock (offset measured through pings)
+	Applied  time.Time // when it was applied here
+	// HostCaptured is Captured as the host's clock read it. When host and
+	// viewer run on one machine they share a clock, and Applied minus
+	// HostCaptured is exact, where Captured may be off by up to half the
+	// best ping's round trip.
+	HostCaptured time.Time
+	Encode       time.Duration // the host's encoding time
+	Decode       time.Duration // our decoding time
+	Superseded   uint32        // frames the host skipped for us just before this one
 	// Rects are the regions of the picture this update repainted, so that
 	// a display repaints only those. The slice is reused: it is valid only
 	// during the hook.
@@ -262,7 +267,7 @@ func (v *Viewer) onScreen(frag []byte) {
 	v.refining = hdr.Refining
 	if v.o.frameHook != nil {
 		v.o.frameHook(FrameInfo{Seq: u.Seq, Key: u.Key, Bytes: len(msg), Captured: captured, Applied: now,
-			Encode: hdr.Encode, Decode: v.stats.LastDecode, Superseded: hdr.Superseded, Rects: u.Rects})
+			HostCaptured: hdr.Captured, Encode: hdr.Encode, Decode: v.stats.LastDecode, Superseded: hdr.Superseded, Rects: u.Rects})
 	}
 	select {
 	case v.updated <- struct{}{}:

@@ -23,6 +23,10 @@ type inputRec struct {
 // frameRec is one update the viewer applied (rdp.FrameInfo), times in Unix
 // nanoseconds.
 type frameRec struct {
+	// Captured is the host's own reading (rdp.FrameInfo.HostCaptured): host
+	// and viewer share this machine's clock, and the clock offset the viewer
+	// estimates through pings could be off by half a round trip, enough to
+	// turn a small update's latency negative on a loaded machine.
 	Captured   int64  `json:"c"`
 	Applied    int64  `json:"a"`
 	Bytes      int    `json:"b"`
@@ -184,7 +188,7 @@ type viewerAgent struct {
 func (a *viewerAgent) onFrame(f rdp.FrameInfo) {
 	a.mu.Lock()
 	a.last = f.Applied
-	a.frames = append(a.frames, frameRec{Captured: f.Captured.UnixNano(), Applied: f.Applied.UnixNano(),
+	a.frames = append(a.frames, frameRec{Captured: f.HostCaptured.UnixNano(), Applied: f.Applied.UnixNano(),
 		Bytes: f.Bytes, Superseded: f.Superseded, Key: f.Key, Encode: int64(f.Encode), Decode: int64(f.Decode)})
 	a.mu.Unlock()
 }

@@ -10,12 +10,12 @@
 // for lossless updates), input (the viewer moves the pointer every 10 ms)
 // and idle (nothing changes). For each phase it reports the updates the
 // viewer applied, the frame rate reached, capture-to-applied latency
-// (FrameInfo.Applied - FrameInfo.Captured: one machine, one clock), the
-// screen data rate, input latency (viewer send to the host's injector
-// returning: for input/x11's pointer moves, the request written to the X
-// server), the CPU used
-// by the host and the viewer, and whether the viewer's picture equals the
-// screen exactly once still. The goals of the session layer (issue 4) are
+// (FrameInfo.Applied - FrameInfo.HostCaptured: one machine, one clock, no
+// offset estimated through pings), the screen data rate, input latency
+// (viewer send to the host's injector returning: for input/x11's pointer
+// moves, the request written to the X server), the CPU used by the host and
+// the viewer, and whether the viewer's picture equals the screen exactly
+// once still. The goals of the session layer (issue 4) are
 // evaluated from those numbers.
 //
 // The screen is a private Xvfb that this process draws on with X requests
