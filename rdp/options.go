@@ -57,6 +57,7 @@ type options struct {
 	resumeWindow   time.Duration
 	stateHook      func(ConnState, error)
 	heldWarn       time.Duration // a viewer's link full this long is logged
+	adoptHook      func()        // tests: a viewer calls it before adopting a new connection
 }
 
 func defaultOptions() options {

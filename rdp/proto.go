@@ -72,8 +72,14 @@ type control struct {
 const (
 	inputEvents = 0 // input events in input's wire form
 	inputSync   = 1 // a uint32 (little endian) the host echoes in a "synced" control message once every earlier event is performed
-	inputAck    = 2 // a uint32 (little endian): the seq of the last codec message the viewer has received and applied
+	inputAck    = 2 // a uint32 (little endian): how many codec messages the viewer has received on this connection
 )
+
+// ackMessage is the input channel's acknowledgement of the first n screen
+// messages of a connection.
+func ackMessage(n uint32) []byte {
+	return []byte{inputAck, byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)}
+}
 
 func parseControl(b []byte) (control, error) {
 	var c control

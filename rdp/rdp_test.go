@@ -324,8 +324,8 @@ func TestCorruptScreenMessageRecovers(t *testing.T) {
 	want := syn.Frame(0).RGBA()
 	requireSameRGB(t, want, waitStill(t, s.viewer))
 
-	s.viewer.onScreen(append(append([]byte{fragFirst | fragFinal}, make([]byte, frameHeaderLen)...), 'D', 'H', 1, 0, 0xff, 0xff, 0xff))
-	s.viewer.onScreen(append([]byte{fragFirst | fragFinal}, make([]byte, frameHeaderLen)...))
+	s.viewer.onScreen(adopted(s.viewer), append(append([]byte{fragFirst | fragFinal}, make([]byte, frameHeaderLen)...), 'D', 'H', 1, 0, 0xff, 0xff, 0xff))
+	s.viewer.onScreen(adopted(s.viewer), append([]byte{fragFirst | fragFinal}, make([]byte, frameHeaderLen)...))
 	st := s.viewer.Stats()
 	require.Equal(t, 2, st.DecodeErrors)
 	keyFrames := st.KeyFrames
@@ -334,11 +334,18 @@ func TestCorruptScreenMessageRecovers(t *testing.T) {
 	require.NoError(t, s.viewer.Err())
 }
 
+// adopted is the connection v uses.
+func adopted(v *Viewer) *vconn {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.c
+}
+
 func TestGarbageFragmentEndsSession(t *testing.T) {
 	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
 	require.NoError(t, err)
 	s := connect(t, syn, nil, nil, nil)
-	s.viewer.onScreen([]byte{7, 1, 2, 3})
+	s.viewer.onScreen(adopted(s.viewer), []byte{7, 1, 2, 3})
 	<-s.viewer.Done()
 	require.ErrorIs(t, s.viewer.Err(), ErrProtocol)
 }

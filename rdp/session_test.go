@@ -226,6 +226,60 @@ func TestHostDisconnectsOneViewer(t *testing.T) {
 	}
 }
 
+// A viewer counts the screen messages that arrive before Connect has
+// adopted the connection: the host's key frame comes right after its hello.
+// Uncounted, each acknowledgement would lag one message behind, the last
+// message of every burst would stay in flight, and a last message larger
+// than the window would stop the screen for good.
+func TestMessagesBeforeAdoptionAreAcknowledged(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 180), capture.WithStill(true))
+	require.NoError(t, err)
+	applied := make(chan struct{})
+	var once sync.Once
+	hook := func(FrameInfo) { once.Do(func() { close(applied) }) }
+	// Connect adopts its connection only once the key frame is applied.
+	wait := func() {
+		select {
+		case <-applied:
+		case <-time.After(testTimeout):
+		}
+	}
+	s := connect(t, syn, nil, nil, []Option{WithFrameHook(hook), withAdoptHook(wait)})
+	select {
+	case <-applied:
+	default:
+		t.Fatal("Connect returned before the key frame")
+	}
+	waitStill(t, s.viewer)
+	// Until well before the session's context ends (testTimeout), which
+	// would empty the host's flow too.
+	var sessions, inFlight int
+	for deadline := time.Now().Add(testTimeout / 3); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if sessions, inFlight = hostInFlight(s.host); sessions == 1 && inFlight == 0 {
+			break
+		}
+	}
+	require.Equal(t, 1, sessions, "sessions")
+	require.Zero(t, inFlight, "screen messages the viewer has not acknowledged")
+}
+
+// hostInFlight returns the host's sessions and how many screen messages
+// they have sent and not seen acknowledged.
+func hostInFlight(h *Host) (sessions, messages int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.sessions {
+		m, _, _ := s.flow.inFlight()
+		messages += m
+	}
+	return len(h.sessions), messages
+}
+
+// withAdoptHook has a viewer call f before it adopts a new connection.
+func withAdoptHook(f func()) Option {
+	return func(o *options) error { o.adoptHook = f; return nil }
+}
+
 // withHeldWarning sets how long a viewer's link must stay full before the
 // host logs it.
 func withHeldWarning(d time.Duration) Option {

@@ -65,7 +65,8 @@ type vconn struct {
 	pinging   atomic.Bool
 	closeOnce sync.Once
 
-	received uint32 // screen messages received, under v.mu
+	received uint32              // screen messages received, under v.mu
+	input    *webrtc.DataChannel // this connection's input channel once announced, under v.mu
 
 	// Resuming: the key to send once the control channel is open, and the
 	// host's certificate fingerprint it must be sent to.
@@ -169,6 +170,9 @@ func (v *Viewer) dial(ctx context.Context, sig Signaler, resumeKey string, hostF
 // adopt makes c the viewer's connection: its channels carry the session
 // from now on.
 func (v *Viewer) adopt(c *vconn, h control) {
+	if v.o.adoptHook != nil {
+		v.o.adoptHook() // tests
+	}
 	fp := certFingerprint(c.pc)
 	v.mu.Lock()
 	v.c = c
@@ -282,9 +286,19 @@ func (v *Viewer) onDataChannel(c *vconn, dc *webrtc.DataChannel) {
 	switch dc.Label() {
 	case labelScreen:
 		v.screen = dc
-		dc.OnMessage(live(v.onScreen))
+		dc.OnMessage(live(func(b []byte) { v.onScreen(c, b) }))
 	case labelInput:
-		v.input = dc
+		v.input, c.input = dc, dc
+		dc.OnOpen(func() {
+			// Screen messages that came before this channel was announced
+			// could not be acknowledged then.
+			v.mu.Lock()
+			n := c.received
+			v.mu.Unlock()
+			if n > 0 && !c.retired.Load() {
+				_ = dc.Send(ackMessage(n))
+			}
+		})
 	case labelControl:
 		v.control = dc
 		dc.OnMessage(live(func(b []byte) { v.onControl(c, b) }))

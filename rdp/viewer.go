@@ -215,7 +215,8 @@ func (v *Viewer) Sync(ctx context.Context) error {
 	}
 }
 
-func (v *Viewer) onScreen(frag []byte) {
+// onScreen takes a fragment of a screen message that came by connection c.
+func (v *Viewer) onScreen(c *vconn, frag []byte) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.decClosed {
@@ -233,12 +234,14 @@ func (v *Viewer) onScreen(frag []byte) {
 	}
 	start := time.Now()
 	u, err := v.dec.Decode(msg)
-	if c := v.c; c != nil && v.input != nil {
-		// Acknowledge whatever became of it: the host's flow control
-		// counts messages, not pictures.
-		c.received++
-		n := c.received
-		_ = v.input.Send([]byte{inputAck, byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)})
+	// Acknowledge whatever became of it: the host's flow control counts
+	// messages, not pictures. The count is the connection's own, from its
+	// first message on, which may come before Connect or a resume has
+	// adopted the connection: a message left uncounted would stay in the
+	// host's window for the rest of the session.
+	c.received++
+	if c.input != nil {
+		_ = c.input.Send(ackMessage(c.received))
 	}
 	if err != nil {
 		if errors.Is(err, codec.ErrTooLarge) {
