@@ -157,8 +157,9 @@ func WithLossless(v bool) Option {
 
 // WithFrameHook sets a function called after each screen update is
 // applied, with what is known about it (for statistics, latency probes and
-// tests). It runs on the viewer's receiving goroutine and must not block.
-// Viewer only.
+// tests). It runs on the viewer's receiving goroutine, which applies the
+// next update once it returns: it must not block, and may call the
+// viewer's methods (Stats, View to repaint f.Rects…). Viewer only.
 func WithFrameHook(f func(FrameInfo)) Option {
 	return func(o *options) error {
 		o.frameHook = f
@@ -168,7 +169,8 @@ func WithFrameHook(f func(FrameInfo)) Option {
 
 // WithCursorHook sets a function called whenever the host's pointer moves,
 // changes shape or hides (see Viewer.Cursor). It runs on the viewer's
-// receiving goroutine and must not block. Viewer only.
+// receiving goroutine and must not block; it may call the viewer's
+// methods. Viewer only.
 func WithCursorHook(f func(RemoteCursor)) Option {
 	return func(o *options) error {
 		o.cursorHook = f
@@ -197,7 +199,8 @@ func WithClipboard(cb clipboard.Clipboard, policy ClipboardPolicy) Option {
 
 // WithClipboardHook sets a function called with each clipboard text the
 // host sends (when its clipboard changes). It runs on the viewer's
-// receiving goroutine and must not block. Viewer only.
+// receiving goroutine and must not block; it may call the viewer's
+// methods. Viewer only.
 func WithClipboardHook(f func(text string)) Option {
 	return func(o *options) error {
 		o.clipHook = f
@@ -254,7 +257,8 @@ func WithResumeWindow(d time.Duration) Option {
 
 // WithStateHook sets a function called when the viewer's connection state
 // changes (reconnecting, connected again, closed), with the error that
-// caused it. It must not block. Viewer only.
+// caused it. It must not block; it may call the viewer's methods. Viewer
+// only.
 func WithStateHook(f func(ConnState, error)) Option {
 	return func(o *options) error {
 		o.stateHook = f

@@ -303,3 +303,52 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// The viewer's hooks may call its methods: a frame hook that reads Stats
+// or repaints through View, a state hook that reads Stats when the session
+// ends on a corrupt update. (They used to run under the viewer's lock, and
+// such a hook hung the viewer, and then Close, for good.)
+func TestHooksMayCallTheViewer(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200))
+	require.NoError(t, err)
+	var viewer atomic.Pointer[Viewer]
+	framed := make(chan struct{}, 1)
+	frameHook := func(f FrameInfo) {
+		v := viewer.Load()
+		if v == nil {
+			return // before Connect returned
+		}
+		st := v.Stats()
+		v.View(func(img *image.RGBA) {
+			if img != nil && st.Updates > 0 {
+				select {
+				case framed <- struct{}{}:
+				default:
+				}
+			}
+		})
+	}
+	ended := make(chan ViewerStats, 1)
+	stateHook := func(s ConnState, err error) {
+		if v := viewer.Load(); v != nil && s == StateClosed {
+			ended <- v.Stats()
+		}
+	}
+	s := connect(t, syn, nil, []Option{WithMaxFPS(20)}, []Option{WithFrameHook(frameHook), WithStateHook(stateHook)})
+	viewer.Store(s.viewer)
+	select {
+	case <-framed:
+	case <-time.After(testTimeout):
+		t.Fatal("no update reached the frame hook, or the hook is stuck")
+	}
+
+	// A corrupt update ends the session from the receiving goroutine.
+	go s.viewer.onScreen(adopted(s.viewer), []byte{7, 1, 2, 3})
+	select {
+	case st := <-ended:
+		require.Positive(t, st.Updates)
+	case <-time.After(testTimeout):
+		t.Fatal("the state hook did not return")
+	}
+	require.ErrorIs(t, s.viewer.Err(), ErrProtocol)
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -67,6 +68,7 @@ type vconn struct {
 
 	received uint32              // screen messages received, under v.mu
 	input    *webrtc.DataChannel // this connection's input channel once announced, under v.mu
+	rects    []image.Rectangle   // the last update's, for the frame hook (its receiving goroutine's)
 
 	// Resuming: the key to send once the control channel is open, and the
 	// host's certificate fingerprint it must be sent to.

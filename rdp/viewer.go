@@ -217,20 +217,39 @@ func (v *Viewer) Sync(ctx context.Context) error {
 
 // onScreen takes a fragment of a screen message that came by connection c.
 func (v *Viewer) onScreen(c *vconn, frag []byte) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.decClosed {
-		return
-	}
-	v.stats.Bytes += int64(len(frag))
-	v.lastFrag = time.Now()
-	msg, hdr, done, err := v.asm.add(frag)
+	// The hooks run after the lock is released, so that they may call the
+	// viewer (Stats, View, Close…).
+	f, applied, err := v.applyScreen(c, frag)
 	if err != nil {
 		v.end(err)
 		return
 	}
-	if !done {
+	if !applied {
 		return
+	}
+	if v.o.frameHook != nil {
+		v.o.frameHook(f)
+	}
+	select {
+	case v.updated <- struct{}{}:
+	default:
+	}
+}
+
+// applyScreen adds a screen fragment and, once it completes a message,
+// decodes it. It reports the update if one was applied, and an error that
+// ends the session.
+func (v *Viewer) applyScreen(c *vconn, frag []byte) (FrameInfo, bool, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.decClosed {
+		return FrameInfo{}, false, nil
+	}
+	v.stats.Bytes += int64(len(frag))
+	v.lastFrag = time.Now()
+	msg, hdr, done, err := v.asm.add(frag)
+	if err != nil || !done {
+		return FrameInfo{}, false, err
 	}
 	start := time.Now()
 	u, err := v.dec.Decode(msg)
@@ -245,13 +264,12 @@ func (v *Viewer) onScreen(c *vconn, frag []byte) {
 	}
 	if err != nil {
 		if errors.Is(err, codec.ErrTooLarge) {
-			v.end(fmt.Errorf("%w: %w", ErrFrameTooLarge, err))
-			return
+			return FrameInfo{}, false, fmt.Errorf("%w: %w", ErrFrameTooLarge, err)
 		}
 		v.stats.DecodeErrors++
 		v.o.logger.Warn("screen update refused; asking for a key frame", "err", err)
 		v.askKeyFrameLocked()
-		return
+		return FrameInfo{}, false, nil
 	}
 	now := time.Now()
 	v.stats.LastDecode = now.Sub(start)
@@ -268,14 +286,11 @@ func (v *Viewer) onScreen(c *vconn, frag []byte) {
 	v.stats.Width, v.stats.Height = u.Width, u.Height
 	v.lastUpdate = now
 	v.refining = hdr.Refining
-	if v.o.frameHook != nil {
-		v.o.frameHook(FrameInfo{Seq: u.Seq, Key: u.Key, Bytes: len(msg), Captured: captured, Applied: now,
-			HostCaptured: hdr.Captured, Encode: hdr.Encode, Decode: v.stats.LastDecode, Superseded: hdr.Superseded, Rects: u.Rects})
-	}
-	select {
-	case v.updated <- struct{}{}:
-	default:
-	}
+	// The rectangles outlive the lock: the connection's own copy, which
+	// only its receiving goroutine writes, stays valid during the hook.
+	c.rects = append(c.rects[:0], u.Rects...)
+	return FrameInfo{Seq: u.Seq, Key: u.Key, Bytes: len(msg), Captured: captured, Applied: now,
+		HostCaptured: hdr.Captured, Encode: hdr.Encode, Decode: v.stats.LastDecode, Superseded: hdr.Superseded, Rects: c.rects}, true, nil
 }
 
 func (v *Viewer) onCursor(b []byte) {
@@ -516,7 +531,8 @@ func (v *Viewer) Snapshot() *image.RGBA {
 }
 
 // View calls f with the current screen (nil before the first key frame)
-// while holding off updates: f must not keep img nor block.
+// while holding off updates: f must not keep img, block, or call the
+// viewer's other methods.
 func (v *Viewer) View(f func(img *image.RGBA)) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
