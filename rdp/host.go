@@ -265,9 +265,6 @@ func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Pee
 	if errors.Is(err, errViewerBye) {
 		err = nil
 	}
-	if errors.Is(err, ErrConnectionLost) && ctx.Err() == nil && s.resumable.CompareAndSwap(true, false) {
-		h.suspend(s.token, s.resumeKey, grant, peer)
-	}
 	h.emit(EventViewerLeft, peer, grant.ViewOnly, err)
 	return err
 }
@@ -499,7 +496,7 @@ func (s *hostSession) end(err error) {
 	}
 }
 
-func (s *hostSession) run(ctx context.Context) error {
+func (s *hostSession) run(parent context.Context) (err error) {
 	o := &s.h.o
 	api, sock, err := newAPI(o)
 	if err != nil {
@@ -511,7 +508,20 @@ func (s *hostSession) run(ctx context.Context) error {
 		return fmt.Errorf("rdp: creating the peer connection: %w", err)
 	}
 	s.pc = pc
-	defer s.teardown()
+	ctx, cancel := context.WithCancel(parent)
+	defer func() {
+		// First stop what waits on the system for this viewer's input (an
+		// injector's Sync, a slow Inject), which holds the input lock that
+		// teardown needs to release the viewer's keys.
+		cancel()
+		// A session lost to the network keeps its place for resuming, from
+		// before teardown takes it off the live sessions: a viewer that
+		// comes back at once finds it in one or the other.
+		if errors.Is(err, ErrConnectionLost) && parent.Err() == nil && s.resumable.CompareAndSwap(true, false) {
+			s.h.suspend(s.token, s.resumeKey, s.grant, s.peer)
+		}
+		s.teardown()
+	}()
 
 	ordered := true
 	chans := make([]*webrtc.DataChannel, 0, 3)

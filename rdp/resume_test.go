@@ -275,3 +275,107 @@ func TestSDPFingerprint(t *testing.T) {
 		require.Nil(t, sdpFingerprint(sdp), "%q", sdp)
 	}
 }
+
+// blockingSync is an injector whose Sync waits until released: the host
+// holds a viewer's Sync unanswered.
+type blockingSync struct {
+	*input.Recorder
+	release chan struct{}
+}
+
+func (b blockingSync) Sync(ctx context.Context) error {
+	select {
+	case <-b.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// A Sync waiting on a connection that drops returns ErrConnectionLost
+// instead of waiting for an answer that will never come, and the session
+// is resumed as usual.
+func TestSyncPendingAcrossDropFails(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	inj := blockingSync{Recorder: input.NewRecorder(), release: make(chan struct{})}
+	var calls atomic.Int32
+	s := &served{result: make(chan error, 8)}
+	host, err := NewHost(syn, inj, WithLoopbackOnly(true))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, host.Close()) })
+	s.host = host
+	s.viewer = s.join(t, WithReconnect(s.redialer(t, &calls)))
+	waitStill(t, s.viewer)
+
+	synced := make(chan error, 1)
+	go func() { synced <- s.viewer.Sync(context.Background()) }()
+	// The host has the sync and waits on the injector.
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case err := <-synced:
+		t.Fatalf("Sync returned before the host answered: %v", err)
+	default:
+	}
+	require.NoError(t, adopted(s.viewer).pc.Close()) // the network drops
+	select {
+	case err := <-synced:
+		require.ErrorIs(t, err, ErrConnectionLost)
+	case <-time.After(testTimeout):
+		t.Fatal("Sync still waits for an answer from the lost connection")
+	}
+	require.Eventually(t, func() bool { return s.viewer.Stats().Reconnects == 1 && s.viewer.State() == StateConnected },
+		testTimeout, 10*time.Millisecond)
+	require.Equal(t, int32(1), calls.Load())
+	// The resumed session answers.
+	close(inj.release)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	require.NoError(t, s.viewer.Sync(ctx))
+}
+
+// slowRelease is an injector that takes its time releasing keys once told
+// to: a host whose session teardown is slow.
+type slowRelease struct {
+	*input.Recorder
+	slow atomic.Bool
+}
+
+func (r *slowRelease) Inject(ctx context.Context, e input.Event) error {
+	if r.slow.Load() && e.Kind == input.KeyEvent && !e.Down {
+		time.Sleep(500 * time.Millisecond)
+	}
+	return r.Recorder.Inject(ctx, e)
+}
+
+// A viewer that comes back while the host is still tearing the lost
+// session down (releasing the keys it held) resumes it: the session's
+// place is kept from before it leaves the live sessions.
+func TestResumeWhileHostTearsDown(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	inj := &slowRelease{Recorder: input.NewRecorder()}
+	var calls atomic.Int32
+	s := &served{result: make(chan error, 8)}
+	host, err := NewHost(syn, inj, WithLoopbackOnly(true))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, host.Close()) })
+	s.host = host
+	s.viewer = s.join(t, WithReconnect(s.redialer(t, &calls)))
+	waitStill(t, s.viewer)
+	a, _ := input.KeyFromCode("KeyA")
+	require.NoError(t, s.viewer.Send(input.Event{Kind: input.KeyEvent, Key: a, Down: true}))
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	require.NoError(t, s.viewer.Sync(ctx))
+
+	inj.slow.Store(true)
+	require.NoError(t, adopted(s.viewer).pc.Close()) // the network drops
+	require.Eventually(t, func() bool { return s.viewer.Stats().Reconnects == 1 && s.viewer.State() == StateConnected },
+		testTimeout, 10*time.Millisecond, "the session was not resumed: %v", s.viewer.Err())
+	require.NoError(t, s.viewer.Err())
+	require.Eventually(t, func() bool {
+		evs := inj.Events()
+		return evs[len(evs)-1] == input.Event{Kind: input.KeyEvent, Key: a}
+	}, testTimeout, 10*time.Millisecond, "the lost session's key was not released")
+}

@@ -178,6 +178,7 @@ func (v *Viewer) adopt(c *vconn, h control) {
 	fp := certFingerprint(c.pc)
 	v.mu.Lock()
 	v.c = c
+	v.lost = make(chan struct{})
 	v.token, v.resumeKey = h.Resume, h.ResumeKey
 	if v.hostFP == nil {
 		v.hostFP = fp
@@ -371,6 +372,10 @@ func (v *Viewer) reconnect(c *vconn, token, key string, hostFP []byte, cause err
 	c.close()
 	v.mu.Lock()
 	v.c, v.screen, v.input, v.control, v.clip = nil, nil, nil, nil, nil
+	if v.lost != nil {
+		close(v.lost) // a Sync or SetClipboard waiting on c gets no answer
+		v.lost = nil
+	}
 	v.asm.reset()
 	v.clipIn = clipAssembler{limit: v.o.clipLimit}
 	v.mu.Unlock()

@@ -33,13 +33,16 @@ type Viewer struct {
 
 	screen, input, control *webrtc.DataChannel
 	clip                   *webrtc.DataChannel
-	clipIn                 clipAssembler
-	viewOnly               bool
-	clipFrom, clipTo       bool         // the host takes our clipboard text / sends its own
-	clipMu                 sync.Mutex   // one SetClipboard at a time
-	clipAns                chan control // the host's answer to our last text
-	monitors               []Monitor
-	monitor                atomic.Int32
+	// lost is closed when the adopted connection is lost (nil until one
+	// is adopted again): what was sent on it will not be answered.
+	lost             chan struct{}
+	clipIn           clipAssembler
+	viewOnly         bool
+	clipFrom, clipTo bool         // the host takes our clipboard text / sends its own
+	clipMu           sync.Mutex   // one SetClipboard at a time
+	clipAns          chan control // the host's answer to our last text
+	monitors         []Monitor
+	monitor          atomic.Int32
 
 	mu         sync.Mutex // decoder and framebuffer
 	dec        *codec.Decoder
@@ -177,7 +180,9 @@ func (v *Viewer) onControl(conn *vconn, b []byte) {
 
 // Sync waits until the host has performed every input event sent before
 // it: a round trip through the input channel, which the host handles in
-// order.
+// order. If the connection drops first, it returns ErrConnectionLost at
+// once, even when the viewer goes on to resume the session: the events
+// may or may not have been performed.
 func (v *Viewer) Sync(ctx context.Context) error {
 	v.syncMu.Lock()
 	v.syncID++
@@ -194,7 +199,7 @@ func (v *Viewer) Sync(ctx context.Context) error {
 		v.syncMu.Unlock()
 	}()
 	v.mu.Lock()
-	dc := v.input
+	dc, lost := v.input, v.lost
 	v.mu.Unlock()
 	if dc == nil {
 		return fmt.Errorf("%w: the input channel is not open", ErrConnectionLost)
@@ -205,6 +210,8 @@ func (v *Viewer) Sync(ctx context.Context) error {
 	select {
 	case <-ch:
 		return nil
+	case <-lost:
+		return fmt.Errorf("%w: the connection dropped before the host confirmed the input", ErrConnectionLost)
 	case <-v.done:
 		if err := v.Err(); err != nil {
 			return err
@@ -332,8 +339,9 @@ func (v *Viewer) onClipboard(b []byte) {
 // host has taken it. It returns ErrClipboardRefused, without sending, when
 // the host does not take clipboard text from this viewer (its policy, or a
 // view-only session) or when text is over the limit (WithClipboardLimit)
-// or not valid UTF-8 text; and with the host's reason when the host
-// refuses it (its own limit, or its clipboard failed).
+// or not valid UTF-8 text; with the host's reason when the host refuses
+// it (its own limit, or its clipboard failed); and ErrConnectionLost when
+// the connection drops before the host's answer.
 func (v *Viewer) SetClipboard(ctx context.Context, text string) error {
 	if !v.clipFrom {
 		return fmt.Errorf("%w: the host does not take clipboard text from this viewer", ErrClipboardRefused)
@@ -342,7 +350,7 @@ func (v *Viewer) SetClipboard(ctx context.Context, text string) error {
 		return fmt.Errorf("%w: %w", ErrClipboardRefused, err)
 	}
 	v.mu.Lock()
-	dc := v.clip
+	dc, lost := v.clip, v.lost
 	v.mu.Unlock()
 	if dc == nil {
 		return fmt.Errorf("%w: the clipboard channel is not open", ErrConnectionLost)
@@ -362,6 +370,8 @@ func (v *Viewer) SetClipboard(ctx context.Context, text string) error {
 			return fmt.Errorf("%w: %s", ErrClipboardRefused, c.Reason)
 		}
 		return nil
+	case <-lost:
+		return fmt.Errorf("%w: the connection dropped before the host took the text", ErrConnectionLost)
 	case <-v.done:
 		if err := v.Err(); err != nil {
 			return err
