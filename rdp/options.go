@@ -26,6 +26,8 @@ type Grant struct {
 // Returning an error refuses the viewer; the error's text is sent to the
 // viewer as the reason, so make it one the person in front can read
 // ("declined by the user"). ctx ends when the viewer gives up waiting.
+// It runs on the viewer's session goroutine: like an event hook, it must
+// not call the host's Close.
 type AcceptFunc func(ctx context.Context, p signaling.Peer) (Grant, error)
 
 // Option configures a Host or a Viewer. Options that apply to one side only
@@ -112,7 +114,9 @@ func WithAccept(f AcceptFunc) Option {
 // WithEvents sets a function told of every session event (joins, refusals,
 // connections, departures, refused input), for audit logs and "who is
 // connected" displays. It is called from the session's goroutines and must
-// not block. Host only.
+// not block. It may call the host's Viewers and Disconnect, but not Close,
+// which waits for every session to end, this one too: a host that quits
+// when its viewer leaves calls go host.Close(). Host only.
 func WithEvents(f func(Event)) Option {
 	return func(o *options) error {
 		o.events = f
