@@ -379,3 +379,53 @@ func TestResumeWhileHostTearsDown(t *testing.T) {
 		return evs[len(evs)-1] == input.Event{Kind: input.KeyEvent, Key: a}
 	}, testTimeout, 10*time.Millisecond, "the lost session's key was not released")
 }
+
+// What the viewer asked of the host's updates (SetPrefs) holds on the
+// resumed connection too.
+func TestPrefsSurviveResume(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	var calls atomic.Int32
+	s := &served{result: make(chan error, 8)}
+	host, err := NewHost(syn, nil, WithLoopbackOnly(true))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, host.Close()) })
+	s.host = host
+	s.viewer = s.join(t, WithReconnect(s.redialer(t, &calls)))
+	waitStill(t, s.viewer)
+	quality := func() int {
+		vs := host.Viewers()
+		if len(vs) != 1 {
+			return -1
+		}
+		return vs[0].Link.Quality
+	}
+	require.Positive(t, quality(), "lossy photographs by default")
+	require.NoError(t, s.viewer.SetPrefs(0, true))
+	require.Eventually(t, func() bool { return quality() == 0 }, testTimeout, 10*time.Millisecond)
+
+	require.NoError(t, adopted(s.viewer).pc.Close()) // the network drops
+	require.Eventually(t, func() bool { return s.viewer.Stats().Reconnects == 1 && s.viewer.State() == StateConnected },
+		testTimeout, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return quality() == 0 }, 10*time.Second, 10*time.Millisecond,
+		"the resumed session is back to lossy updates")
+}
+
+// After Close, the viewer's operations say so.
+func TestViewerOperationsAfterClose(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	s := connect(t, syn, input.NewRecorder(), nil, nil)
+	waitStill(t, s.viewer)
+	require.NoError(t, s.viewer.Close())
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	require.ErrorIs(t, s.viewer.Send(input.Event{Kind: input.MouseMove, X: 1, Y: 1}), ErrClosed)
+	require.ErrorIs(t, s.viewer.Sync(ctx), ErrClosed)
+	require.ErrorIs(t, s.viewer.RequestKeyFrame(), ErrClosed)
+	require.ErrorIs(t, s.viewer.SetPrefs(10, false), ErrClosed)
+	require.ErrorIs(t, s.viewer.SelectMonitor(AllMonitors), ErrClosed)
+	require.ErrorIs(t, s.viewer.SendCtrlAltDel(), ErrClosed)
+	require.ErrorIs(t, s.viewer.WaitStill(ctx, time.Millisecond), ErrClosed)
+	require.NotNil(t, s.viewer.Snapshot(), "the last picture stays")
+}

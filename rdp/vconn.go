@@ -111,6 +111,12 @@ func Connect(ctx context.Context, sig Signaler, opts ...Option) (*Viewer, error)
 	v.viewOnly, v.clipFrom, v.clipTo = h.ViewOnly, h.ClipFromViewer, h.ClipToViewer
 	v.monitors = h.Monitors
 	v.monitor.Store(AllMonitors)
+	if o.maxFPSSet || o.lossless {
+		v.prefs = prefs{set: true, lossless: o.lossless}
+		if o.maxFPSSet {
+			v.prefs.maxFPS = o.maxFPS
+		}
+	}
 	v.state.Store(int32(StateConnected))
 	v.adopt(c, h)
 	return v, nil
@@ -193,14 +199,11 @@ func (v *Viewer) adopt(c *vconn, h control) {
 		defer close(c.pingDone)
 		pinger(c.ctx, ctl)
 	}()
-	o := &v.o
-	if o.maxFPSSet || o.lossless {
-		fps := 0
-		if o.maxFPSSet {
-			fps = o.maxFPS
-		}
-		_ = ctl.Send(control{Type: ctlPrefs, MaxFPS: fps, Lossless: o.lossless}.marshal())
+	v.prefsMu.Lock()
+	if v.prefs.set {
+		_ = ctl.Send(v.prefs.message()) // on a resumed connection, as before the drop
 	}
+	v.prefsMu.Unlock()
 	if m := v.Monitor(); m != AllMonitors {
 		_ = ctl.Send(control{Type: ctlMonitor, Monitor: &m}.marshal()) // as before the drop
 	}

@@ -43,6 +43,8 @@ type Viewer struct {
 	clipAns          chan control // the host's answer to our last text
 	monitors         []Monitor
 	monitor          atomic.Int32
+	prefsMu          sync.Mutex // orders sending prefs: SetPrefs' against a resumed connection's
+	prefs            prefs      // the viewer's latest, sent again on a resumed connection; under prefsMu
 
 	mu         sync.Mutex // decoder and framebuffer
 	dec        *codec.Decoder
@@ -198,14 +200,17 @@ func (v *Viewer) Sync(ctx context.Context) error {
 		delete(v.syncs, id)
 		v.syncMu.Unlock()
 	}()
+	if err := v.ended(); err != nil {
+		return err
+	}
 	v.mu.Lock()
 	dc, lost := v.input, v.lost
 	v.mu.Unlock()
 	if dc == nil {
-		return fmt.Errorf("%w: the input channel is not open", ErrConnectionLost)
+		return v.notOpen("input")
 	}
 	if err := dc.Send([]byte{inputSync, byte(id), byte(id >> 8), byte(id >> 16), byte(id >> 24)}); err != nil {
-		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+		return v.sendErr(err)
 	}
 	select {
 	case <-ch:
@@ -213,10 +218,7 @@ func (v *Viewer) Sync(ctx context.Context) error {
 	case <-lost:
 		return fmt.Errorf("%w: the connection dropped before the host confirmed the input", ErrConnectionLost)
 	case <-v.done:
-		if err := v.Err(); err != nil {
-			return err
-		}
-		return ErrClosed
+		return v.ended()
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -349,11 +351,14 @@ func (v *Viewer) SetClipboard(ctx context.Context, text string) error {
 	if err := clipboard.Valid(text, v.o.clipLimit); err != nil {
 		return fmt.Errorf("%w: %w", ErrClipboardRefused, err)
 	}
+	if err := v.ended(); err != nil {
+		return err
+	}
 	v.mu.Lock()
 	dc, lost := v.clip, v.lost
 	v.mu.Unlock()
 	if dc == nil {
-		return fmt.Errorf("%w: the clipboard channel is not open", ErrConnectionLost)
+		return v.notOpen("clipboard")
 	}
 	v.clipMu.Lock()
 	defer v.clipMu.Unlock()
@@ -362,7 +367,7 @@ func (v *Viewer) SetClipboard(ctx context.Context, text string) error {
 	default:
 	}
 	if err := sendClip(dc, text); err != nil {
-		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+		return v.sendErr(err)
 	}
 	select {
 	case c := <-v.clipAns:
@@ -373,10 +378,7 @@ func (v *Viewer) SetClipboard(ctx context.Context, text string) error {
 	case <-lost:
 		return fmt.Errorf("%w: the connection dropped before the host took the text", ErrConnectionLost)
 	case <-v.done:
-		if err := v.Err(); err != nil {
-			return err
-		}
-		return ErrClosed
+		return v.ended()
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -403,14 +405,17 @@ func (v *Viewer) SelectMonitor(i int) error {
 			return fmt.Errorf("rdp: SelectMonitor: %w (the host has %d)", err, len(v.monitors))
 		}
 	}
+	if err := v.ended(); err != nil {
+		return err
+	}
 	v.mu.Lock()
 	c := v.control
 	v.mu.Unlock()
 	if c == nil {
-		return ErrClosed
+		return v.notOpen("control")
 	}
 	if err := c.Send(control{Type: ctlMonitor, Monitor: &i}.marshal()); err != nil {
-		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+		return v.sendErr(err)
 	}
 	return nil
 }
@@ -438,13 +443,19 @@ func (v *Viewer) askKeyFrameLocked() {
 
 // RequestKeyFrame asks the host to send the whole screen again.
 func (v *Viewer) RequestKeyFrame() error {
+	if err := v.ended(); err != nil {
+		return err
+	}
 	v.mu.Lock()
 	c := v.control
 	v.mu.Unlock()
 	if c == nil {
-		return ErrClosed
+		return v.notOpen("control")
 	}
-	return c.Send(control{Type: ctlKeyFrame}.marshal())
+	if err := c.Send(control{Type: ctlKeyFrame}.marshal()); err != nil {
+		return v.sendErr(err)
+	}
+	return nil
 }
 
 // Send sends input events to the host, in one message, in order.
@@ -456,10 +467,8 @@ func (v *Viewer) Send(events ...input.Event) error {
 }
 
 func (v *Viewer) sendInput(events []input.Event) error {
-	select {
-	case <-v.done:
-		return v.Err()
-	default:
+	if err := v.ended(); err != nil {
+		return err
 	}
 	v.sendMu.Lock()
 	defer v.sendMu.Unlock()
@@ -475,10 +484,10 @@ func (v *Viewer) sendInput(events []input.Event) error {
 	dc := v.input
 	v.mu.Unlock()
 	if dc == nil {
-		return fmt.Errorf("%w: the input channel is not open", ErrConnectionLost)
+		return v.notOpen("input")
 	}
 	if err := dc.Send(buf); err != nil {
-		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+		return v.sendErr(err)
 	}
 	for _, e := range events {
 		v.held.Observe(e)
@@ -507,14 +516,17 @@ func (v *Viewer) SendCtrlAltDel() error {
 	if v.viewOnly {
 		return ErrViewOnly
 	}
+	if err := v.ended(); err != nil {
+		return err
+	}
 	v.mu.Lock()
 	c := v.control
 	v.mu.Unlock()
 	if c == nil {
-		return ErrClosed
+		return v.notOpen("control")
 	}
 	if err := c.Send(control{Type: ctlSecureAttention}.marshal()); err != nil {
-		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+		return v.sendErr(err)
 	}
 	return nil
 }
@@ -566,20 +578,41 @@ func (v *Viewer) Stats() ViewerStats {
 	return st
 }
 
+// prefs are what a viewer asked of the host's updates (WithMaxFPS,
+// WithLossless, SetPrefs).
+type prefs struct {
+	set      bool // anything asked: else the host's defaults
+	maxFPS   int  // 0: the host's rate
+	lossless bool
+}
+
+func (p prefs) message() []byte {
+	return control{Type: ctlPrefs, MaxFPS: p.maxFPS, Lossless: p.lossless}.marshal()
+}
+
 // SetPrefs asks the host for at most maxFPS updates a second (0: the
-// host's rate) and for lossless updates only, or not.
+// host's rate) and for lossless updates only, or not. They hold for the
+// rest of the session, a resumed connection included; while the session
+// is being resumed, they are sent once it is.
 func (v *Viewer) SetPrefs(maxFPS int, lossless bool) error {
 	if maxFPS < 0 || maxFPS > 240 {
 		return fmt.Errorf("rdp: SetPrefs(%d): want 0..240 frames a second", maxFPS)
 	}
+	if err := v.ended(); err != nil {
+		return err
+	}
+	p := prefs{set: true, maxFPS: maxFPS, lossless: lossless}
+	v.prefsMu.Lock()
+	defer v.prefsMu.Unlock()
+	v.prefs = p
 	v.mu.Lock()
 	c := v.control
 	v.mu.Unlock()
 	if c == nil {
-		return ErrClosed
+		return nil // adopt sends them
 	}
-	if err := c.Send(control{Type: ctlPrefs, MaxFPS: maxFPS, Lossless: lossless}.marshal()); err != nil {
-		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	if err := c.Send(p.message()); err != nil {
+		return v.sendErr(err)
 	}
 	return nil
 }
@@ -592,6 +625,9 @@ func (v *Viewer) WaitStill(ctx context.Context, d time.Duration) error {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	for {
+		if err := v.ended(); err != nil {
+			return err
+		}
 		v.mu.Lock()
 		have := v.imageLocked() != nil && v.keyPending.IsZero() && !v.refining && !v.asm.inside
 		since := time.Since(v.lastUpdate)
@@ -611,7 +647,7 @@ func (v *Viewer) WaitStill(ctx context.Context, d time.Duration) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-v.done:
-			return v.Err()
+			return v.ended()
 		case <-v.updated:
 		case <-timer.C:
 		}
@@ -631,6 +667,38 @@ func (v *Viewer) Err() error {
 	default:
 		return nil
 	}
+}
+
+// ended returns why the session ended (ErrClosed after Close), or nil
+// while it goes on.
+func (v *Viewer) ended() error {
+	select {
+	case <-v.done:
+		if err := v.Err(); err != nil {
+			return err
+		}
+		return ErrClosed
+	default:
+		return nil
+	}
+}
+
+// sendErr is the error of a send on one of the session's channels that
+// failed: the session's end if it ended meanwhile, else a lost connection.
+func (v *Viewer) sendErr(err error) error {
+	if e := v.ended(); e != nil {
+		return e
+	}
+	return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+}
+
+// notOpen is the error of an operation that found no channel to use: the
+// session ended, or its connection is being resumed.
+func (v *Viewer) notOpen(channel string) error {
+	if err := v.ended(); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: the %s channel is not open (the session is being resumed)", ErrConnectionLost, channel)
 }
 
 // closeGrace bounds how long Close waits for the host to hang up.
