@@ -276,6 +276,38 @@ func TestSDPFingerprint(t *testing.T) {
 	}
 }
 
+// resumable serves a still 320x200 screen, injecting into inj (nil:
+// view-only), to one viewer that resumes the session after a drop, and
+// waits until the viewer shows the screen.
+func resumable(t *testing.T, inj input.Injector) *served {
+	t.Helper()
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
+	require.NoError(t, err)
+	host, err := NewHost(syn, inj, WithLoopbackOnly(true))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, host.Close()) })
+	s := &served{host: host, result: make(chan error, 8)}
+	var calls atomic.Int32
+	s.viewer = s.join(t, WithReconnect(s.redialer(t, &calls)))
+	waitStill(t, s.viewer)
+	return s
+}
+
+// dropAndResume closes the viewer's peer connection, as a network drop
+// would, and waits until the viewer has resumed the session.
+func dropAndResume(t *testing.T, s *served) {
+	t.Helper()
+	require.NoError(t, adopted(s.viewer).pc.Close())
+	waitResumed(t, s.viewer)
+}
+
+// waitResumed waits until v has resumed its session once.
+func waitResumed(t *testing.T, v *Viewer) {
+	t.Helper()
+	require.Eventually(t, func() bool { return v.Stats().Reconnects == 1 && v.State() == StateConnected },
+		testTimeout, 10*time.Millisecond, "the session was not resumed: %v", v.Err())
+}
+
 // blockingSync is an injector whose Sync waits until released: the host
 // holds a viewer's Sync unanswered.
 type blockingSync struct {
@@ -296,17 +328,8 @@ func (b blockingSync) Sync(ctx context.Context) error {
 // instead of waiting for an answer that will never come, and the session
 // is resumed as usual.
 func TestSyncPendingAcrossDropFails(t *testing.T) {
-	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
-	require.NoError(t, err)
 	inj := blockingSync{Recorder: input.NewRecorder(), release: make(chan struct{})}
-	var calls atomic.Int32
-	s := &served{result: make(chan error, 8)}
-	host, err := NewHost(syn, inj, WithLoopbackOnly(true))
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, host.Close()) })
-	s.host = host
-	s.viewer = s.join(t, WithReconnect(s.redialer(t, &calls)))
-	waitStill(t, s.viewer)
+	s := resumable(t, inj)
 
 	synced := make(chan error, 1)
 	go func() { synced <- s.viewer.Sync(context.Background()) }()
@@ -324,9 +347,7 @@ func TestSyncPendingAcrossDropFails(t *testing.T) {
 	case <-time.After(testTimeout):
 		t.Fatal("Sync still waits for an answer from the lost connection")
 	}
-	require.Eventually(t, func() bool { return s.viewer.Stats().Reconnects == 1 && s.viewer.State() == StateConnected },
-		testTimeout, 10*time.Millisecond)
-	require.Equal(t, int32(1), calls.Load())
+	waitResumed(t, s.viewer)
 	// The resumed session answers.
 	close(inj.release)
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -352,17 +373,8 @@ func (r *slowRelease) Inject(ctx context.Context, e input.Event) error {
 // session down (releasing the keys it held) resumes it: the session's
 // place is kept from before it leaves the live sessions.
 func TestResumeWhileHostTearsDown(t *testing.T) {
-	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
-	require.NoError(t, err)
 	inj := &slowRelease{Recorder: input.NewRecorder()}
-	var calls atomic.Int32
-	s := &served{result: make(chan error, 8)}
-	host, err := NewHost(syn, inj, WithLoopbackOnly(true))
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, host.Close()) })
-	s.host = host
-	s.viewer = s.join(t, WithReconnect(s.redialer(t, &calls)))
-	waitStill(t, s.viewer)
+	s := resumable(t, inj)
 	a, _ := input.KeyFromCode("KeyA")
 	require.NoError(t, s.viewer.Send(input.Event{Kind: input.KeyEvent, Key: a, Down: true}))
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -370,9 +382,7 @@ func TestResumeWhileHostTearsDown(t *testing.T) {
 	require.NoError(t, s.viewer.Sync(ctx))
 
 	inj.slow.Store(true)
-	require.NoError(t, adopted(s.viewer).pc.Close()) // the network drops
-	require.Eventually(t, func() bool { return s.viewer.Stats().Reconnects == 1 && s.viewer.State() == StateConnected },
-		testTimeout, 10*time.Millisecond, "the session was not resumed: %v", s.viewer.Err())
+	dropAndResume(t, s)
 	require.NoError(t, s.viewer.Err())
 	require.Eventually(t, func() bool {
 		evs := inj.Events()
@@ -383,18 +393,9 @@ func TestResumeWhileHostTearsDown(t *testing.T) {
 // What the viewer asked of the host's updates (SetPrefs) holds on the
 // resumed connection too.
 func TestPrefsSurviveResume(t *testing.T) {
-	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
-	require.NoError(t, err)
-	var calls atomic.Int32
-	s := &served{result: make(chan error, 8)}
-	host, err := NewHost(syn, nil, WithLoopbackOnly(true))
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, host.Close()) })
-	s.host = host
-	s.viewer = s.join(t, WithReconnect(s.redialer(t, &calls)))
-	waitStill(t, s.viewer)
+	s := resumable(t, nil)
 	quality := func() int {
-		vs := host.Viewers()
+		vs := s.host.Viewers()
 		if len(vs) != 1 {
 			return -1
 		}
@@ -404,9 +405,7 @@ func TestPrefsSurviveResume(t *testing.T) {
 	require.NoError(t, s.viewer.SetPrefs(0, true))
 	require.Eventually(t, func() bool { return quality() == 0 }, testTimeout, 10*time.Millisecond)
 
-	require.NoError(t, adopted(s.viewer).pc.Close()) // the network drops
-	require.Eventually(t, func() bool { return s.viewer.Stats().Reconnects == 1 && s.viewer.State() == StateConnected },
-		testTimeout, 10*time.Millisecond)
+	dropAndResume(t, s)
 	require.Eventually(t, func() bool { return quality() == 0 }, 10*time.Second, 10*time.Millisecond,
 		"the resumed session is back to lossy updates")
 }
