@@ -277,9 +277,9 @@ func TestSDPFingerprint(t *testing.T) {
 }
 
 // resumable serves a still 320x200 screen, injecting into inj (nil:
-// view-only), to one viewer that resumes the session after a drop, and
-// waits until the viewer shows the screen.
-func resumable(t *testing.T, inj input.Injector) *served {
+// view-only), to one viewer that resumes the session after a drop (and has
+// viewerOpts), and waits until the viewer shows the screen.
+func resumable(t *testing.T, inj input.Injector, viewerOpts ...Option) *served {
 	t.Helper()
 	syn, err := capture.NewSynthetic(capture.WithSize(320, 200), capture.WithStill(true))
 	require.NoError(t, err)
@@ -288,7 +288,7 @@ func resumable(t *testing.T, inj input.Injector) *served {
 	t.Cleanup(func() { require.NoError(t, host.Close()) })
 	s := &served{host: host, result: make(chan error, 8)}
 	var calls atomic.Int32
-	s.viewer = s.join(t, WithReconnect(s.redialer(t, &calls)))
+	s.viewer = s.join(t, append([]Option{WithReconnect(s.redialer(t, &calls))}, viewerOpts...)...)
 	waitStill(t, s.viewer)
 	return s
 }
@@ -427,4 +427,32 @@ func TestViewerOperationsAfterClose(t *testing.T) {
 	require.ErrorIs(t, s.viewer.SendCtrlAltDel(), ErrClosed)
 	require.ErrorIs(t, s.viewer.WaitStill(ctx, time.Millisecond), ErrClosed)
 	require.NotNil(t, s.viewer.Snapshot(), "the last picture stays")
+}
+
+// A state hook may close the viewer when its connection drops or comes
+// back: Close does not wait for the reconnecting goroutine that is calling
+// the hook.
+func TestCloseFromStateHook(t *testing.T) {
+	for _, at := range []ConnState{StateReconnecting, StateConnected} {
+		t.Run(at.String(), func(t *testing.T) {
+			var viewer atomic.Pointer[Viewer]
+			closed := make(chan error, 1)
+			hook := func(st ConnState, _ error) {
+				if v := viewer.Load(); v != nil && st == at {
+					closed <- v.Close()
+				}
+			}
+			s := resumable(t, nil, WithStateHook(hook))
+			viewer.Store(s.viewer)
+			require.NoError(t, adopted(s.viewer).pc.Close()) // the network drops
+			select {
+			case err := <-closed:
+				require.NoError(t, err)
+			case <-time.After(testTimeout):
+				t.Fatal("Close from the state hook hangs")
+			}
+			require.Equal(t, StateClosed, s.viewer.State())
+			require.ErrorIs(t, s.viewer.RequestKeyFrame(), ErrClosed)
+		})
+	}
 }

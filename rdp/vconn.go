@@ -118,7 +118,7 @@ func Connect(ctx context.Context, sig Signaler, opts ...Option) (*Viewer, error)
 		}
 	}
 	v.state.Store(int32(StateConnected))
-	v.adopt(c, h)
+	v.adopt(c, h) // nobody can have closed v yet
 	return v, nil
 }
 
@@ -176,13 +176,20 @@ func (v *Viewer) dial(ctx context.Context, sig Signaler, resumeKey string, hostF
 }
 
 // adopt makes c the viewer's connection: its channels carry the session
-// from now on.
-func (v *Viewer) adopt(c *vconn, h control) {
+// from now on. It refuses, reporting false, once Close has begun: c is
+// then the caller's to close.
+func (v *Viewer) adopt(c *vconn, h control) bool {
 	if v.o.adoptHook != nil {
 		v.o.adoptHook() // tests
 	}
 	fp := certFingerprint(c.pc)
 	v.mu.Lock()
+	if v.bg.Err() != nil {
+		// shutdown cancels bg before it takes the connection to close
+		// under mu: it either sees c here or we see it closing.
+		v.mu.Unlock()
+		return false
+	}
 	v.c = c
 	v.lost = make(chan struct{})
 	v.token, v.resumeKey = h.Resume, h.ResumeKey
@@ -207,6 +214,7 @@ func (v *Viewer) adopt(c *vconn, h control) {
 	if m := v.Monitor(); m != AllMonitors {
 		_ = ctl.Send(control{Type: ctlMonitor, Monitor: &m}.marshal()) // as before the drop
 	}
+	return true
 }
 
 func (c *vconn) pump(ctx context.Context, neg *negotiator) {
@@ -370,7 +378,7 @@ func (v *Viewer) fail(c *vconn, err error) {
 // trying for the resume window; the screen restarts with a key frame.
 func (v *Viewer) reconnect(c *vconn, token, key string, hostFP []byte, cause error) {
 	defer v.wg.Done()
-	v.setState(StateReconnecting, cause)
+	v.stateFromReconnect(func() { v.setState(StateReconnecting, cause) })
 	v.o.logger.Info("connection to the host lost; resuming the session", "err", cause)
 	c.close()
 	v.mu.Lock()
@@ -392,7 +400,9 @@ func (v *Viewer) reconnect(c *vconn, token, key string, hostFP []byte, cause err
 			return
 		}
 		if remaining <= 0 {
-			v.end(fmt.Errorf("%w (could not resume the session within %v)", cause, v.o.resumeWindow))
+			v.stateFromReconnect(func() {
+				v.end(fmt.Errorf("%w (could not resume the session within %v)", cause, v.o.resumeWindow))
+			})
 			return
 		}
 		ctx, cancel := context.WithTimeout(v.bg, min(remaining, v.o.connectTimeout))
@@ -404,21 +414,20 @@ func (v *Viewer) reconnect(c *vconn, token, key string, hostFP []byte, cause err
 		}
 		cancel()
 		if err == nil {
-			if v.bg.Err() != nil {
-				nc.close()
-				return
-			}
 			v.mu.Lock()
 			v.stats.Reconnects++
 			v.keyPending = time.Time{}
 			v.mu.Unlock()
-			v.adopt(nc, h)
-			v.setState(StateConnected, nil)
+			if !v.adopt(nc, h) {
+				nc.close() // closed meanwhile
+				return
+			}
 			v.o.logger.Info("session resumed")
+			v.stateFromReconnect(func() { v.setState(StateConnected, nil) })
 			return
 		}
 		if errors.Is(err, ErrRefused) {
-			v.end(err) // the host no longer knows the session
+			v.stateFromReconnect(func() { v.end(err) }) // the host no longer knows the session
 			return
 		}
 		v.o.logger.Info("resuming failed; retrying", "err", err, "in", wait)
@@ -429,6 +438,15 @@ func (v *Viewer) reconnect(c *vconn, token, key string, hostFP []byte, cause err
 		}
 		wait = min(2*wait, 4*time.Second)
 	}
+}
+
+// stateFromReconnect runs f, which calls the state hook, on the
+// reconnecting goroutine: a hook that calls Close then must not wait for
+// that goroutine, its caller, to end.
+func (v *Viewer) stateFromReconnect(f func()) {
+	v.inReconnectHook.Store(true)
+	defer v.inReconnectHook.Store(false)
+	f()
 }
 
 func (v *Viewer) setState(s ConnState, err error) {
@@ -456,7 +474,12 @@ func (v *Viewer) end(err error) {
 func (v *Viewer) shutdown(err error) {
 	v.end(err)
 	v.stopBg()
-	v.wg.Wait()
+	if !v.inReconnectHook.Load() {
+		// Else Close was called from the state hook, on the reconnecting
+		// goroutine: it returns on its own once the hook does (bg is
+		// cancelled, and adopt refuses).
+		v.wg.Wait()
+	}
 	v.mu.Lock()
 	c := v.c
 	v.mu.Unlock()

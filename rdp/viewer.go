@@ -73,6 +73,9 @@ type Viewer struct {
 	inBuf   []byte
 	held    input.HeldKeys // keys and buttons we pressed and have not released
 	closing atomic.Bool
+	// inReconnectHook: the reconnecting goroutine is calling the state
+	// hook (see stateFromReconnect).
+	inReconnectHook atomic.Bool
 }
 
 // ViewerStats counts what a viewer received.
