@@ -232,8 +232,15 @@ func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Pee
 		resumed = true
 	} else if h.o.accept != nil {
 		actx, acancel := context.WithTimeout(ctx, h.o.connectTimeout)
+		left := watchLeaving(actx, acancel, sig)
 		g, err := h.o.accept(actx, peer)
 		acancel()
+		if gone := <-left; gone != nil {
+			// The viewer gave up waiting (a consent prompt it did not
+			// wait for): whatever the hook said, there is no one to serve.
+			h.emit(EventViewerLeft, peer, false, gone)
+			return gone
+		}
 		if err != nil {
 			sctx, scancel := context.WithTimeout(context.Background(), sendTimeout)
 			_ = sig.Send(sctx, signaling.Signal{Type: sigBye, Reason: err.Error()})
@@ -267,6 +274,31 @@ func (h *Host) serveViewer(ctx context.Context, sig Signaler, peer signaling.Pee
 	}
 	h.emit(EventViewerLeft, peer, grant.ViewOnly, err)
 	return err
+}
+
+// watchLeaving reads sig while the accept hook decides, and cancels the
+// hook's context when the viewer leaves: its signaling ends, or it says
+// goodbye (a viewer sends nothing else before the host's offer). The
+// channel then gives why, or nil once ctx ended first.
+func watchLeaving(ctx context.Context, cancel context.CancelFunc, sig Signaler) <-chan error {
+	left := make(chan error, 1)
+	go func() {
+		m, err := sig.Recv(ctx)
+		switch {
+		case ctx.Err() != nil:
+			left <- nil
+			return
+		case err != nil:
+			err = fmt.Errorf("%w: the viewer left while waiting to be accepted: %w", ErrConnectionLost, err)
+		case m.Type == sigBye:
+			err = byeError(fmt.Errorf("%w: the viewer left while waiting to be accepted", ErrConnectionLost), m.Reason)
+		default:
+			err = fmt.Errorf("%w: unexpected %q signal from the viewer before the offer", ErrProtocol, m.Type)
+		}
+		cancel()
+		left <- err
+	}()
+	return left
 }
 
 func (h *Host) add(s *hostSession) {

@@ -25,7 +25,9 @@ type Grant struct {
 // AcceptFunc decides whether a viewer may connect, and with what rights.
 // Returning an error refuses the viewer; the error's text is sent to the
 // viewer as the reason, so make it one the person in front can read
-// ("declined by the user"). ctx ends when the viewer gives up waiting.
+// ("declined by the user"). ctx ends when the viewer gives up waiting
+// (it leaves signaling or says goodbye: a consent prompt should then go
+// away) and after the host's WithConnectTimeout.
 // It runs on the viewer's session goroutine: like an event hook, it must
 // not call the host's Close.
 type AcceptFunc func(ctx context.Context, p signaling.Peer) (Grant, error)

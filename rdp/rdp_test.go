@@ -305,6 +305,63 @@ func TestAcceptHookRefuses(t *testing.T) {
 	require.Equal(t, "tech", seen.Load())
 }
 
+// A viewer that stops waiting for the accept hook (a consent prompt nobody
+// answered) ends the hook's context at once, so that the prompt goes away;
+// the host reports the viewer gone, whatever the hook then says.
+func TestAcceptHookSeesViewerLeave(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200))
+	require.NoError(t, err)
+	asked := make(chan struct{})
+	answered := make(chan error, 1)
+	var events []EventKind
+	var mu sync.Mutex
+	host, err := NewHost(syn, nil, WithLoopbackOnly(true), WithConnectTimeout(10*time.Minute),
+		WithAccept(func(ctx context.Context, _ signaling.Peer) (Grant, error) {
+			close(asked)
+			<-ctx.Done() // the prompt is still up
+			answered <- ctx.Err()
+			return Grant{}, nil // and then the user clicks "allow"
+		}),
+		WithEvents(func(e Event) {
+			mu.Lock()
+			events = append(events, e.Kind)
+			mu.Unlock()
+		}))
+	require.NoError(t, err)
+	defer host.Close()
+	hl, vl := signaling.Pipe()
+	res := make(chan error, 1)
+	go func() { res <- host.ServeViewer(context.Background(), hl, signaling.Peer{ID: "p9", Name: "tech"}) }()
+	vctx, vcancel := context.WithCancel(context.Background())
+	connected := make(chan error, 1)
+	go func() {
+		v, err := Connect(vctx, vl, WithLoopbackOnly(true))
+		if v != nil {
+			_ = v.Close()
+		}
+		connected <- err
+	}()
+	<-asked
+	vcancel() // the technician gives up
+	require.ErrorIs(t, <-connected, context.Canceled)
+	select {
+	case err := <-answered:
+		require.ErrorIs(t, err, context.Canceled)
+	case <-time.After(testTimeout):
+		t.Fatal("the accept hook's context did not end when the viewer left")
+	}
+	select {
+	case err := <-res:
+		require.ErrorIs(t, err, ErrConnectionLost)
+		require.ErrorContains(t, err, "left while waiting to be accepted")
+	case <-time.After(testTimeout):
+		t.Fatal("ServeViewer did not return")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []EventKind{EventViewerJoined, EventViewerLeft}, events)
+}
+
 func TestAcceptHookGrantsViewOnly(t *testing.T) {
 	syn, err := capture.NewSynthetic(capture.WithSize(320, 200))
 	require.NoError(t, err)
