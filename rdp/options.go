@@ -27,9 +27,9 @@ type Grant struct {
 // viewer as the reason, so make it one the person in front can read
 // ("declined by the user"). ctx ends when the viewer gives up waiting
 // (it leaves signaling or says goodbye: a consent prompt should then go
-// away) and after the host's WithConnectTimeout.
-// It runs on the viewer's session goroutine: like an event hook, it must
-// not call the host's Close.
+// away), after the host's WithConnectTimeout, and at Host.Close, which
+// waits for the hook to return. It runs on the viewer's session
+// goroutine: like an event hook, it must not call the host's Close.
 type AcceptFunc func(ctx context.Context, p signaling.Peer) (Grant, error)
 
 // Option configures a Host or a Viewer. Options that apply to one side only
