@@ -15,6 +15,7 @@ import (
 
 	"github.com/deskhand/deskhand/capture"
 	"github.com/deskhand/deskhand/input"
+	"github.com/deskhand/deskhand/signaling"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -351,4 +352,42 @@ func TestHooksMayCallTheViewer(t *testing.T) {
 		t.Fatal("the state hook did not return")
 	}
 	require.ErrorIs(t, s.viewer.Err(), ErrProtocol)
+}
+
+// A host that ends the session right after its hello (an event hook's
+// policy, a host closing) gets its reason to the viewer, even when the
+// goodbye arrives before Connect has adopted the connection.
+func TestGoodbyeBeforeAdoptionKeepsReason(t *testing.T) {
+	syn, err := capture.NewSynthetic(capture.WithSize(320, 200))
+	require.NoError(t, err)
+	var host *Host
+	kicked := make(chan struct{})
+	host, err = NewHost(syn, nil, WithLoopbackOnly(true), WithEvents(func(e Event) {
+		if e.Kind == EventViewerConnected {
+			require.Len(t, host.Viewers(), 1, "the hook may call the host")
+			require.True(t, host.Disconnect(e.Peer.ID, "one technician at a time"))
+			close(kicked)
+		}
+	}))
+	require.NoError(t, err)
+	defer host.Close()
+	hl, vl := signaling.Pipe()
+	res := make(chan error, 1)
+	go func() { res <- host.ServeViewer(context.Background(), hl, signaling.Peer{ID: "p1"}) }()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	v, err := Connect(ctx, vl, WithLoopbackOnly(true), withAdoptHook(func() {
+		<-kicked
+		time.Sleep(200 * time.Millisecond) // the goodbye arrives meanwhile
+	}))
+	require.NoError(t, err, "the session was up: the host said hello")
+	defer v.Close()
+	select {
+	case <-v.Done():
+	case <-ctx.Done():
+		t.Fatal("the session did not end")
+	}
+	require.ErrorIs(t, v.Err(), ErrHostClosed)
+	require.ErrorContains(t, v.Err(), "one technician at a time")
+	require.ErrorIs(t, <-res, errHostKick)
 }

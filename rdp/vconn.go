@@ -54,8 +54,10 @@ type vconn struct {
 	sig  Signaler
 
 	hello     chan control
-	failed    chan error // errors before the connection is adopted
+	failed    chan error // errors before the connection is adopted, for dial
 	adopted   atomic.Bool
+	adoptMu   sync.Mutex  // orders fail's check of adopted with adopt
+	early     error       // the first error before adoption, which adopt then handles; under adoptMu
 	retired   atomic.Bool // replaced or closed: its callbacks are ignored
 	connected atomic.Bool // the host said hello: losing signaling no longer matters
 
@@ -198,7 +200,10 @@ func (v *Viewer) adopt(c *vconn, h control) bool {
 	}
 	ctl := v.control
 	v.mu.Unlock()
+	c.adoptMu.Lock()
 	c.adopted.Store(true)
+	early := c.early
+	c.adoptMu.Unlock()
 	c.pinging.Store(true)
 	go func() {
 		// Until the connection closes: the pump may end before, once
@@ -213,6 +218,12 @@ func (v *Viewer) adopt(c *vconn, h control) bool {
 	v.prefsMu.Unlock()
 	if m := v.Monitor(); m != AllMonitors {
 		_ = ctl.Send(control{Type: ctlMonitor, Monitor: &m}.marshal()) // as before the drop
+	}
+	if early != nil {
+		// Something ended the connection between the host's hello and now
+		// (a goodbye with its reason, a closed channel): the session, now
+		// adopted, ends or resumes as it would have.
+		v.fail(c, early)
 	}
 	return true
 }
@@ -344,16 +355,23 @@ func (v *Viewer) proveResume(c *vconn, dc *webrtc.DataChannel) {
 }
 
 // fail handles an error of connection c: before c is adopted it goes to
-// whoever is dialing; after, a lost connection is resumed when the viewer
-// can reconnect, and anything else ends the session.
+// whoever is dialing, and is kept for adopt; after, a lost connection is
+// resumed when the viewer can reconnect, and anything else ends the
+// session.
 func (v *Viewer) fail(c *vconn, err error) {
+	c.adoptMu.Lock()
 	if !c.adopted.Load() {
+		if c.early == nil {
+			c.early = err
+		}
+		c.adoptMu.Unlock()
 		select {
 		case c.failed <- err:
 		default:
 		}
 		return
 	}
+	c.adoptMu.Unlock()
 	if c.retired.Load() {
 		return
 	}
