@@ -408,19 +408,7 @@ func (v *Viewer) SelectMonitor(i int) error {
 			return fmt.Errorf("rdp: SelectMonitor: %w (the host has %d)", err, len(v.monitors))
 		}
 	}
-	if err := v.ended(); err != nil {
-		return err
-	}
-	v.mu.Lock()
-	c := v.control
-	v.mu.Unlock()
-	if c == nil {
-		return v.notOpen("control")
-	}
-	if err := c.Send(control{Type: ctlMonitor, Monitor: &i}.marshal()); err != nil {
-		return v.sendErr(err)
-	}
-	return nil
+	return v.sendControl(control{Type: ctlMonitor, Monitor: &i})
 }
 
 // Cursor returns the host's pointer as last reported: draw Shape with its
@@ -446,19 +434,7 @@ func (v *Viewer) askKeyFrameLocked() {
 
 // RequestKeyFrame asks the host to send the whole screen again.
 func (v *Viewer) RequestKeyFrame() error {
-	if err := v.ended(); err != nil {
-		return err
-	}
-	v.mu.Lock()
-	c := v.control
-	v.mu.Unlock()
-	if c == nil {
-		return v.notOpen("control")
-	}
-	if err := c.Send(control{Type: ctlKeyFrame}.marshal()); err != nil {
-		return v.sendErr(err)
-	}
-	return nil
+	return v.sendControl(control{Type: ctlKeyFrame})
 }
 
 // Send sends input events to the host, in one message, in order.
@@ -519,19 +495,7 @@ func (v *Viewer) SendCtrlAltDel() error {
 	if v.viewOnly {
 		return ErrViewOnly
 	}
-	if err := v.ended(); err != nil {
-		return err
-	}
-	v.mu.Lock()
-	c := v.control
-	v.mu.Unlock()
-	if c == nil {
-		return v.notOpen("control")
-	}
-	if err := c.Send(control{Type: ctlSecureAttention}.marshal()); err != nil {
-		return v.sendErr(err)
-	}
-	return nil
+	return v.sendControl(control{Type: ctlSecureAttention})
 }
 
 // ViewOnly reports whether the host refused this viewer control.
@@ -693,6 +657,23 @@ func (v *Viewer) sendErr(err error) error {
 		return e
 	}
 	return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+}
+
+// sendControl sends m to the host on the control channel.
+func (v *Viewer) sendControl(m control) error {
+	if err := v.ended(); err != nil {
+		return err
+	}
+	v.mu.Lock()
+	c := v.control
+	v.mu.Unlock()
+	if c == nil {
+		return v.notOpen("control")
+	}
+	if err := c.Send(m.marshal()); err != nil {
+		return v.sendErr(err)
+	}
+	return nil
 }
 
 // notOpen is the error of an operation that found no channel to use: the
